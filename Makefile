@@ -1,0 +1,103 @@
+# Front door: `make help` lists the targets. Everything a target needs it installs itself,
+# into git-ignored folders of this checkout (.venv*, .local/).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON_VERSION := 3.13
+# python3.13 on PATH, else the newest 3.13 that pyenv has.
+PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || { v=$$(pyenv versions --bare 2>/dev/null | grep -E '^$(PYTHON_VERSION)(\.[0-9]+)?$$' | tail -1); [ -n "$$v" ] && echo "$$(pyenv prefix $$v)/bin/python3"; } || true)
+
+VENV       := .venv
+BENCH_VENV := .venv-bench
+LINT_VENV  := .venv-checkov
+LOCAL      := .local
+PY         := $(VENV)/bin/python
+
+export TF_CLI_CONFIG_FILE := $(abspath $(LOCAL)/terraform.rc)
+export CHECKPOINT_DISABLE := 1
+export TF_IN_AUTOMATION   := 1
+
+EXAMPLES := $(wildcard examples/*)
+
+.PHONY: help demo test lint unit plan e2e package bench up down clean
+
+help: ## List the targets.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+demo: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Apply examples/complete to LocalStack, write items, show what the handler processed (KEEP=1 keeps the stack).
+	@bash emulator/up.sh
+	@$(PY) scripts/demo.py $(if $(KEEP),--keep)
+
+test: lint ## Lint, then every test: handler, package, plan and end-to-end on LocalStack.
+	@$(PY) -m pytest tests
+
+lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt and validate, checkov, ruff, mypy.
+	@echo "==> terraform fmt -check -recursive"
+	@terraform fmt -check -recursive -diff .
+	@for dir in . $(EXAMPLES); do \
+	  echo "==> terraform validate $$dir"; \
+	  terraform -chdir=$$dir init -backend=false -input=false >/dev/null; \
+	  terraform -chdir=$$dir validate -no-color >/dev/null; \
+	done
+	@echo "==> checkov (module)"
+	@$(LINT_VENV)/bin/checkov --quiet --compact --framework terraform --directory . --skip-path examples --skip-path tests --skip-path .local
+	@echo "==> ruff"
+	@$(VENV)/bin/ruff check lambda tests bench scripts emulator
+	@$(VENV)/bin/ruff format --check lambda tests bench scripts emulator
+	@echo "==> mypy --strict"
+	@$(VENV)/bin/mypy --strict lambda/insert_trigger tests
+
+unit: $(VENV)/.stamp ## Handler and package tests only (seconds, no Terraform).
+	@$(PY) -m pytest tests/handler tests/test_package.py
+
+plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend).
+	@$(PY) -m pytest tests/plan
+
+e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts LocalStack if needed).
+	@$(PY) -m pytest tests/e2e
+
+package: $(VENV)/.stamp ## Rebuild lambda/insert_trigger.zip from lambda/insert_trigger/ (byte-identical on rebuild).
+	@$(PY) scripts/package_lambda.py
+
+bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Handler ratios, then filtered vs unfiltered delivery on LocalStack.
+	@$(BENCH_VENV)/bin/python bench/handler_bench.py
+	@bash emulator/up.sh
+	@$(PY) bench/filter_bench.py
+
+up: ## Start LocalStack on 127.0.0.1:4566 (installs it on first use).
+	@bash emulator/up.sh
+
+down: ## Stop LocalStack.
+	@bash emulator/down.sh
+
+clean: down ## Remove environments, emulator state and Terraform working files.
+	rm -rf $(VENV) $(BENCH_VENV) $(LINT_VENV) $(LOCAL)
+	find . -name .terraform -type d -prune -exec rm -rf {} +
+	find . \( -name 'terraform.tfstate*' -o -name .terraform.lock.hcl \) -delete
+
+$(TF_CLI_CONFIG_FILE): scripts/terraformrc.sh
+	@bash scripts/terraformrc.sh $@
+
+$(VENV)/.stamp: requirements/dev.txt
+	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found (neither python$(PYTHON_VERSION) on PATH nor in pyenv). Install it, or run make PYTHON=/path/to/python3.13." >&2; exit 1; }
+	@echo "==> Creating $(VENV) with $(PYTHON) from requirements/dev.txt"
+	@$(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@touch $@
+
+$(BENCH_VENV)/.stamp: requirements/bench.txt lambda/insert_trigger.zip
+	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found." >&2; exit 1; }
+	@echo "==> Creating $(BENCH_VENV) from requirements/bench.txt"
+	@$(PYTHON) -m venv $(BENCH_VENV)
+	@$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/bench.txt
+	@touch $@
+
+$(LINT_VENV)/.stamp: requirements/checkov.txt
+	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found." >&2; exit 1; }
+	@echo "==> Creating $(LINT_VENV) from requirements/checkov.txt (checkov pins its own dependencies, so it lives apart)"
+	@$(PYTHON) -m venv $(LINT_VENV)
+	@$(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
+	@touch $@

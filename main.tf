@@ -1,0 +1,353 @@
+locals {
+  package_path = coalesce(var.package_path, "${path.module}/lambda/insert_trigger.zip")
+
+  # One pattern, never two filters: filters in a mapping are ORed, so "INSERT and status=NEW" as
+  # two filters would let every INSERT and every update to a NEW item through.
+  filter_pattern = jsonencode(merge(
+    { eventName = ["INSERT"] },
+    var.new_image_pattern == null ? {} : { dynamodb = { NewImage = jsondecode(var.new_image_pattern) } },
+  ))
+
+  table_arn  = var.create_table ? aws_dynamodb_table.this[0].arn : data.aws_dynamodb_table.existing[0].arn
+  stream_arn = var.create_table ? aws_dynamodb_table.this[0].stream_arn : data.aws_dynamodb_table.existing[0].stream_arn
+  table_kms  = var.create_table ? var.table_kms_key_arn : try(data.aws_dynamodb_table.existing[0].server_side_encryption[0].kms_key_arn, null)
+
+  create_failure_queue    = var.on_failure_destination_arn == null
+  failure_destination_arn = local.create_failure_queue ? aws_sqs_queue.failures[0].arn : var.on_failure_destination_arn
+  # The third field of an ARN is the service: sqs or sns (checked by the variable's validation).
+  failure_destination_service = local.create_failure_queue ? "sqs" : split(":", var.on_failure_destination_arn)[2]
+  # Known at plan time, so the failure-queue alarm can be counted before the queue exists.
+  failure_queue_name = (
+    local.create_failure_queue ? "${var.name}-failures" :
+    local.failure_destination_service == "sqs" ? element(split(":", var.on_failure_destination_arn), 5) : null
+  )
+
+  log_group_name = "/aws/lambda/${var.name}"
+}
+
+################################################################################
+# Table
+################################################################################
+
+resource "aws_dynamodb_table" "this" {
+  count = var.create_table ? 1 : 0
+
+  name             = var.table_name
+  billing_mode     = "PAY_PER_REQUEST"
+  hash_key         = var.table_hash_key
+  range_key        = var.table_range_key
+  stream_enabled   = true
+  stream_view_type = var.stream_view_type
+  tags             = var.tags
+
+  attribute {
+    name = var.table_hash_key
+    type = var.table_hash_key_type
+  }
+
+  dynamic "attribute" {
+    for_each = var.table_range_key == null ? [] : [var.table_range_key]
+    content {
+      name = attribute.value
+      type = var.table_range_key_type
+    }
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.table_kms_key_arn
+  }
+}
+
+data "aws_dynamodb_table" "existing" {
+  count = var.create_table ? 0 : 1
+
+  name = var.table_name
+
+  lifecycle {
+    postcondition {
+      condition     = self.stream_enabled && contains(["NEW_IMAGE", "NEW_AND_OLD_IMAGES"], coalesce(self.stream_view_type, "NONE"))
+      error_message = "Table ${var.table_name} has its stream ${self.stream_enabled ? "on with view type ${self.stream_view_type}" : "off"}, but the handler needs the inserted item in each record. Turn the stream on with view type NEW_IMAGE or NEW_AND_OLD_IMAGES (aws dynamodb update-table --table-name ${var.table_name} --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE), or let the module create the table (create_table = true)."
+    }
+  }
+}
+
+################################################################################
+# Function
+################################################################################
+
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Retention is the caller's choice (log_retention_in_days, default 30 days); a one-year minimum would be a cost decision made for them.
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_116:Stream invocations are synchronous, so a function DLQ never receives them; failed records go to the mapping's on-failure destination.
+  #checkov:skip=CKV_AWS_117:Running inside a VPC is optional (vpc_subnet_ids); the handler needs no network access of its own.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency is optional (reserved_concurrent_executions); concurrency is already bounded by shards times parallelization_factor.
+  #checkov:skip=CKV_AWS_173:Environment variables hold configuration, not secrets; Lambda encrypts them at rest with an AWS managed key.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile the caller owns; the package is built reproducibly from source in this repo.
+  #checkov:skip=CKV_AWS_50:X-Ray tracing is optional (tracing_mode = "Active").
+  function_name                  = var.name
+  description                    = "Runs for each item inserted into DynamoDB table ${var.table_name}."
+  role                           = aws_iam_role.this.arn
+  handler                        = "insert_trigger.lambda_handler"
+  runtime                        = var.runtime
+  architectures                  = var.architectures
+  filename                       = local.package_path
+  source_code_hash               = filebase64sha256(local.package_path)
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+  layers                         = var.layers
+  tags                           = var.tags
+
+  dynamic "environment" {
+    for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
+    content {
+      variables = environment.value
+    }
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.this.name
+  }
+
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
+  dynamic "vpc_config" {
+    for_each = length(var.vpc_subnet_ids) > 0 ? [true] : []
+    content {
+      subnet_ids         = var.vpc_subnet_ids
+      security_group_ids = var.vpc_security_group_ids
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.this]
+}
+
+################################################################################
+# Permissions
+################################################################################
+
+data "aws_iam_policy_document" "assume_role" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = var.name
+  description        = "Execution role of Lambda function ${var.name}: reads the stream of ${var.table_name}, writes its own logs and failure destination."
+  assume_role_policy = data.aws_iam_policy_document.assume_role.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "this" {
+  statement {
+    sid       = "ReadStream"
+    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+    resources = [local.stream_arn]
+  }
+
+  statement {
+    sid       = "ListTableStreams"
+    actions   = ["dynamodb:ListStreams"]
+    resources = ["${local.table_arn}/stream/*"]
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+
+  statement {
+    sid       = "SendFailedRecords"
+    actions   = local.failure_destination_service == "sqs" ? ["sqs:SendMessage"] : ["sns:Publish"]
+    resources = [local.failure_destination_arn]
+  }
+
+  dynamic "statement" {
+    for_each = local.table_kms == null ? [] : [local.table_kms]
+    content {
+      sid       = "DecryptStream"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null || !local.create_failure_queue ? [] : [var.kms_key_arn]
+    content {
+      sid       = "EncryptFailedRecords"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+
+  # X-Ray and VPC network interfaces have no resource-level permissions: AWS requires "*".
+  dynamic "statement" {
+    for_each = var.tracing_mode == "Active" ? [true] : []
+    content {
+      sid       = "WriteTraces"
+      actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      resources = ["*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.vpc_subnet_ids) > 0 ? [true] : []
+    content {
+      sid = "AttachToVpc"
+      actions = [
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:UnassignPrivateIpAddresses",
+      ]
+      resources = ["*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "stream-logs-failures"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
+}
+
+################################################################################
+# Failure destination
+################################################################################
+
+resource "aws_sqs_queue" "failures" {
+  count = local.create_failure_queue ? 1 : 0
+
+  name                      = local.failure_queue_name
+  message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and replay.
+  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
+  kms_master_key_id         = var.kms_key_arn
+  tags                      = var.tags
+}
+
+################################################################################
+# Event source mapping
+################################################################################
+
+resource "aws_lambda_event_source_mapping" "this" {
+  event_source_arn                   = local.stream_arn
+  function_name                      = aws_lambda_function.this.arn
+  starting_position                  = var.starting_position
+  batch_size                         = var.batch_size
+  maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
+  maximum_retry_attempts             = var.maximum_retry_attempts
+  maximum_record_age_in_seconds      = var.maximum_record_age_in_seconds
+  bisect_batch_on_function_error     = var.bisect_batch_on_function_error
+  parallelization_factor             = var.parallelization_factor
+  enabled                            = var.enabled
+  function_response_types            = ["ReportBatchItemFailures"]
+  kms_key_arn                        = var.filter_criteria_kms_key_arn
+  tags                               = var.tags
+
+  filter_criteria {
+    filter {
+      pattern = local.filter_pattern
+    }
+  }
+
+  destination_config {
+    on_failure {
+      destination_arn = local.failure_destination_arn
+    }
+  }
+
+  dynamic "metrics_config" {
+    for_each = length(var.metrics) > 0 ? [var.metrics] : []
+    content {
+      metrics = metrics_config.value
+    }
+  }
+
+  # The mapping is checked against the role when it is created: without the stream actions in
+  # place, creation fails.
+  depends_on = [aws_iam_role_policy.this]
+}
+
+################################################################################
+# Alarms
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "iterator_age" {
+  count = var.create_alarms ? 1 : 0
+
+  alarm_name          = "${var.name}-iterator-age"
+  alarm_description   = "Records of ${var.table_name}'s stream wait more than ${var.iterator_age_alarm_threshold_seconds} s before ${var.name} gets them: the function is slow, failing or throttled."
+  namespace           = "AWS/Lambda"
+  metric_name         = "IteratorAge"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.iterator_age_alarm_threshold_seconds * 1000
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  count = var.create_alarms ? 1 : 0
+
+  alarm_name          = "${var.name}-errors"
+  alarm_description   = "${var.name} failed whole invocations (timeouts, crashes, import errors); records are being retried."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "failed_records" {
+  count = var.create_alarms && local.failure_queue_name != null ? 1 : 0
+
+  alarm_name          = "${var.name}-failed-records"
+  alarm_description   = "Records of ${var.table_name} ran out of retries and wait on ${local.failure_queue_name}: inspect and replay them."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = local.failure_queue_name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}

@@ -1,0 +1,70 @@
+output "function_name" {
+  description = "Name of the Lambda function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the Lambda function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "role_name" {
+  description = "Name of the function's execution role."
+  value       = aws_iam_role.this.name
+}
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = aws_iam_role.this.arn
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the event source mapping from the stream to the function."
+  value       = aws_lambda_event_source_mapping.this.uuid
+}
+
+output "filter_pattern" {
+  description = "The single filter pattern on the mapping, exactly as sent to AWS: eventName INSERT, AND-ed with new_image_pattern when set."
+  value       = local.filter_pattern
+}
+
+output "table_name" {
+  description = "Name of the table whose inserts trigger the function."
+  value       = var.create_table ? aws_dynamodb_table.this[0].name : data.aws_dynamodb_table.existing[0].name
+}
+
+output "table_arn" {
+  description = "ARN of the table."
+  value       = local.table_arn
+}
+
+output "stream_arn" {
+  description = "ARN of the table's stream that the mapping reads."
+  value       = local.stream_arn
+}
+
+output "failure_queue_arn" {
+  description = "ARN of the failure queue the module created; null when on_failure_destination_arn is set."
+  value       = try(aws_sqs_queue.failures[0].arn, null)
+}
+
+output "failure_queue_url" {
+  description = "URL of the failure queue the module created; null when on_failure_destination_arn is set."
+  value       = try(aws_sqs_queue.failures[0].url, null)
+}
+
+output "log_group_name" {
+  description = "Name of the function's log group."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "alarm_arns" {
+  description = "ARNs of the alarms by kind (iterator_age, errors, failed_records); empty when create_alarms is false."
+  value = {
+    for k, v in {
+      iterator_age   = try(aws_cloudwatch_metric_alarm.iterator_age[0].arn, null)
+      errors         = try(aws_cloudwatch_metric_alarm.errors[0].arn, null)
+      failed_records = try(aws_cloudwatch_metric_alarm.failed_records[0].arn, null)
+    } : k => v if v != null
+  }
+}

@@ -1,0 +1,174 @@
+"""Every validation rule refuses a bad input at plan time, naming the input and what it allows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from tfplan import PlanFn
+
+# (scenario id, inputs, text the error must contain). Each bad value sits just outside AWS's range.
+REFUSED: list[tuple[str, dict[str, Any], str]] = [
+    ("name-too-long", {"name": "f" * 65}, "name must be 1-64 characters"),
+    ("name-bad-char", {"name": "orders insert"}, "name must be 1-64 characters"),
+    ("table-name-short", {"table_name": "ab"}, "table_name must be 3-255 characters"),
+    ("table-name-char", {"table_name": "orders/2026"}, "table_name must be 3-255 characters"),
+    (
+        "hash-key-type",
+        {"table_hash_key_type": "BOOL"},
+        "table_hash_key_type must be one of S, N, B",
+    ),
+    (
+        "range-key-type",
+        {"table_range_key_type": "SS"},
+        "table_range_key_type must be one of S, N, B",
+    ),
+    ("range-key-empty", {"table_range_key": ""}, "table_range_key must be null or 1-255"),
+    ("keys-only", {"stream_view_type": "KEYS_ONLY"}, "stream_view_type must be NEW_IMAGE or"),
+    ("old-image", {"stream_view_type": "OLD_IMAGE"}, "carry no NewImage"),
+    ("table-kms", {"table_kms_key_arn": "alias/orders"}, "table_kms_key_arn must be null or a KMS"),
+    ("package-missing", {"package_path": "/nonexistent/x.zip"}, "package_path must be null or"),
+    ("runtime", {"runtime": "python3.9"}, "runtime must be one of python3.12, python3.13"),
+    ("arch-two", {"architectures": ["arm64", "x86_64"]}, "architectures must be exactly one"),
+    ("arch-name", {"architectures": ["aarch64"]}, "architectures must be exactly one"),
+    ("memory-low", {"memory_size": 127}, "memory_size must be a whole number of MB from 128"),
+    ("memory-high", {"memory_size": 10241}, "memory_size must be a whole number of MB from 128"),
+    ("timeout-high", {"timeout": 901}, "timeout must be a whole number of seconds from 1 to 900"),
+    ("env-key", {"environment_variables": {"1X": "a"}}, "environment_variables keys must start"),
+    (
+        "processor-form",
+        {"environment_variables": {"INSERT_PROCESSOR": "orders.handle"}},
+        'INSERT_PROCESSOR must have the form "module:function"',
+    ),
+    ("concurrency", {"reserved_concurrent_executions": -2}, "reserved_concurrent_executions must"),
+    ("tracing", {"tracing_mode": "On"}, "tracing_mode must be PassThrough or Active"),
+    (
+        "layers",
+        {"layers": [f"arn:aws:lambda:us-east-1:1:layer:l:{i}" for i in range(6)]},
+        "at most 5",
+    ),
+    (
+        "vpc-half",
+        {"vpc_subnet_ids": ["subnet-1"], "vpc_security_group_ids": []},
+        "must be set together",
+    ),
+    ("retention", {"log_retention_in_days": 2}, "log_retention_in_days must be one of 0, 1, 3"),
+    ("kms", {"kms_key_arn": "key-1"}, "kms_key_arn must be null or a KMS key ARN"),
+    ("pattern-not-json", {"new_image_pattern": "status=NEW"}, "must be a non-empty JSON object"),
+    ("pattern-array", {"new_image_pattern": '["NEW"]'}, "must be a non-empty JSON object"),
+    ("pattern-empty", {"new_image_pattern": "{}"}, "must be a non-empty JSON object"),
+    ("pattern-bare", {"new_image_pattern": '{"status":"NEW"}'}, "non-empty array of match values"),
+    (
+        "pattern-empty-leaf",
+        {"new_image_pattern": '{"status":{"S":[]}}'},
+        "non-empty array of match values",
+    ),
+    (
+        "pattern-deep-bare",
+        {"new_image_pattern": '{"a":{"M":{"b":{"S":"x"}}}}'},
+        "non-empty array of match values",
+    ),
+    (
+        "pattern-too-long",
+        {"new_image_pattern": '{"status":{"S":["' + "x" * 4100 + '"]}}'},
+        "at most 4096 characters",
+    ),
+    ("batch-zero", {"batch_size": 0}, "batch_size must be a whole number from 1 to 10000"),
+    ("batch-high", {"batch_size": 10001}, "batch_size must be a whole number from 1 to 10000"),
+    ("window", {"maximum_batching_window_in_seconds": 301}, "from 0 to 300"),
+    ("position", {"starting_position": "AT_TIMESTAMP"}, "starting_position must be LATEST or"),
+    ("retries-low", {"maximum_retry_attempts": -2}, "maximum_retry_attempts must be a whole"),
+    ("retries-high", {"maximum_retry_attempts": 10001}, "maximum_retry_attempts must be a whole"),
+    ("age-gap", {"maximum_record_age_in_seconds": 59}, "-1 (no limit) or a whole number from 60"),
+    ("age-high", {"maximum_record_age_in_seconds": 604801}, "from 60 to 604800"),
+    ("parallel-high", {"parallelization_factor": 11}, "parallelization_factor must be"),
+    ("parallel-zero", {"parallelization_factor": 0}, "parallelization_factor must be"),
+    ("filter-kms", {"filter_criteria_kms_key_arn": "k"}, "filter_criteria_kms_key_arn must be"),
+    ("metrics", {"metrics": ["ErrorCount"]}, 'metrics may only contain "EventCount"'),
+    (
+        "destination-lambda",
+        {"on_failure_destination_arn": "arn:aws:lambda:us-east-1:123456789012:function:f"},
+        "on_failure_destination_arn must be null or the ARN of an SQS queue or SNS topic",
+    ),
+    ("lag-threshold", {"iterator_age_alarm_threshold_seconds": 0}, "from 1 to 86400"),
+]
+
+# Values on the edges of each range, which must be accepted.
+ACCEPTED: list[tuple[str, dict[str, Any]]] = [
+    ("name-64", {"name": "f" * 64}),
+    ("batch-max", {"batch_size": 10000, "maximum_batching_window_in_seconds": 300}),
+    ("retries-edges", {"maximum_retry_attempts": -1, "maximum_record_age_in_seconds": 60}),
+    ("retries-max", {"maximum_retry_attempts": 10000, "maximum_record_age_in_seconds": 604800}),
+    ("parallel-max", {"parallelization_factor": 10, "starting_position": "TRIM_HORIZON"}),
+    ("pattern-nested", {"new_image_pattern": '{"a":{"M":{"b":{"S":[{"prefix":"x"}]}}}}'}),
+    ("pattern-numeric", {"new_image_pattern": '{"n":{"N":[{"numeric":[">",5]}]}}'}),
+]
+
+
+def in_rounds(scenarios: list[tuple[str, dict[str, Any], str]]) -> dict[str, int]:
+    """Give each scenario a round in which no other scenario sets the same input.
+
+    Terraform reports every refused input of one plan, so one plan per round checks many
+    scenarios at once; each error is told apart by the input it names.
+    """
+    rounds: list[set[str]] = []
+    assigned: dict[str, int] = {}
+    for scenario, inputs, _ in scenarios:
+        index = next((i for i, used in enumerate(rounds) if not used & inputs.keys()), len(rounds))
+        if index == len(rounds):
+            rounds.append(set())
+        rounds[index] |= inputs.keys()
+        assigned[scenario] = index
+    return assigned
+
+
+ROUND = in_rounds(REFUSED)
+
+
+def errors_by_input(message: str) -> dict[str, str]:
+    """Split Terraform's flattened output into the validation message of each refused input."""
+    errors: dict[str, str] = {}
+    for block in message.split("Error: Invalid value for variable")[1:]:
+        found = re.search(r"\d+: +(\w+) += var\.\1\b(.*?)This was checked by", block)
+        if found:
+            errors[found.group(1)] = errors.get(found.group(1), "") + found.group(2)
+    return errors
+
+
+@pytest.fixture(scope="module")
+def refusal(plan_error: Callable[..., str]) -> Callable[[str], str]:
+    """The error text for one scenario, from the single plan of its round."""
+    cache: dict[int, dict[str, str]] = {}
+
+    def for_scenario(scenario: str) -> str:
+        index = ROUND[scenario]
+        if index not in cache:
+            inputs = {k: v for s, i, _ in REFUSED if ROUND[s] == index for k, v in i.items()}
+            cache[index] = errors_by_input(plan_error(**inputs))
+        (inputs,) = [i for s, i, _ in REFUSED if s == scenario]
+        return " ".join(cache[index].get(name, "") for name in inputs)
+
+    return for_scenario
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"), [(s, e) for s, _, e in REFUSED], ids=[s for s, _, _ in REFUSED]
+)
+def test_bad_input_is_refused_at_plan(
+    refusal: Callable[[str], str], scenario: str, expected: str
+) -> None:
+    message = refusal(scenario)
+
+    assert message.strip(), f"{scenario}: not refused"
+    assert expected in message, f"{scenario}: {message}"
+    (inputs,) = [i for s, i, _ in REFUSED if s == scenario]
+    assert any(name in message for name in inputs), f"{scenario}: the message names no input"
+
+
+@pytest.mark.parametrize("inputs", [i for _, i in ACCEPTED], ids=[s for s, _ in ACCEPTED])
+def test_edge_values_are_accepted(plan: PlanFn, inputs: dict[str, Any]) -> None:
+    result = plan(**inputs)
+
+    assert "aws_lambda_event_source_mapping.this" in result.addresses()

@@ -1,0 +1,68 @@
+"""Reading Terraform plans of the module in tests: the Plan wrapper and value spelling helpers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+PLAN_FIXTURE = REPO / "tests" / "plan" / "fixture"
+MODULE = "module.this"
+
+
+def tf_value(value: Any) -> Any:
+    """Spell a Python value the way `terraform -var` reads it (tftest passes str(value))."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def terraform_message(error: Exception) -> str:
+    """Terraform's error text with its box drawing and line wrapping removed, for matching."""
+    text = " ".join(str(arg) for arg in error.args)
+    text = text.replace("│", " ").replace("╷", " ").replace("╵", " ")
+    return re.sub(r"\s+", " ", text)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The values of one plan of the module, read from Terraform's JSON plan."""
+
+    raw: Any
+
+    def resource(self, address: str) -> dict[str, Any]:
+        """Planned values of a module resource, by address inside the module."""
+        after: dict[str, Any] = self.raw.resource_changes[f"{MODULE}.{address}"]["change"]["after"]
+        return after
+
+    def unknown(self, address: str) -> dict[str, Any]:
+        """Which attributes of a module resource are known only after apply."""
+        change = self.raw.resource_changes[f"{MODULE}.{address}"]["change"]
+        after_unknown: dict[str, Any] = change["after_unknown"]
+        return after_unknown
+
+    def addresses(self) -> set[str]:
+        """Addresses (inside the module) of every managed resource the plan creates."""
+        prefix = f"{MODULE}."
+        return {
+            a.removeprefix(prefix)
+            for a, rc in self.raw.resource_changes.items()
+            if a.startswith(prefix) and rc["mode"] == "managed"
+        }
+
+    def output(self, name: str) -> Any:
+        """A module output's value if known at plan time, else None."""
+        outputs: dict[str, Any] = self.raw._raw["planned_values"].get("outputs", {})
+        return outputs.get(name, {}).get("value")
+
+    def module_config(self) -> dict[str, Any]:
+        """The module's configuration as Terraform parsed it (expressions, not values)."""
+        root = self.raw.configuration["root_module"]
+        config: dict[str, Any] = root["module_calls"]["this"]["module"]
+        return config
+
+
+PlanFn = Callable[..., Plan]

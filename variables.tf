@@ -1,0 +1,458 @@
+################################################################################
+# General
+################################################################################
+
+variable "name" {
+  description = "Name of the function. Also names the role, the log group (/aws/lambda/<name>), the failure queue (<name>-failures) and the alarms."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
+    error_message = "name must be 1-64 characters of letters, digits, hyphens and underscores (got \"${var.name}\"): it becomes the Lambda function name, which AWS limits to that set and length."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource the module creates."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+################################################################################
+# Table and stream
+################################################################################
+
+variable "create_table" {
+  description = "Create the table. When false, the module uses the existing table named table_name, whose stream must be on with a view that carries the new image."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "table_name" {
+  description = "Name of the table to create, or of the existing table when create_table is false."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table_name))
+    error_message = "table_name must be 3-255 characters of letters, digits, '_', '-' and '.' (got \"${var.table_name}\"): that is DynamoDB's rule for table names."
+  }
+}
+
+variable "table_hash_key" {
+  description = "Partition key attribute name of the created table."
+  type        = string
+  default     = "pk"
+  nullable    = false
+
+  validation {
+    condition     = length(var.table_hash_key) >= 1 && length(var.table_hash_key) <= 255
+    error_message = "table_hash_key must be 1-255 characters long: DynamoDB's limit for key attribute names."
+  }
+}
+
+variable "table_hash_key_type" {
+  description = "Type of the partition key: S (string), N (number) or B (binary)."
+  type        = string
+  default     = "S"
+  nullable    = false
+
+  validation {
+    condition     = contains(["S", "N", "B"], var.table_hash_key_type)
+    error_message = "table_hash_key_type must be one of S, N, B (got \"${var.table_hash_key_type}\"): the only scalar types DynamoDB allows for a key."
+  }
+}
+
+variable "table_range_key" {
+  description = "Sort key attribute name of the created table; null for a table with a partition key only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = try(length(var.table_range_key) >= 1 && length(var.table_range_key) <= 255, var.table_range_key == null)
+    error_message = "table_range_key must be null or 1-255 characters long: DynamoDB's limit for key attribute names."
+  }
+}
+
+variable "table_range_key_type" {
+  description = "Type of the sort key: S (string), N (number) or B (binary). Used only with table_range_key."
+  type        = string
+  default     = "S"
+  nullable    = false
+
+  validation {
+    condition     = contains(["S", "N", "B"], var.table_range_key_type)
+    error_message = "table_range_key_type must be one of S, N, B (got \"${var.table_range_key_type}\"): the only scalar types DynamoDB allows for a key."
+  }
+}
+
+variable "stream_view_type" {
+  description = "What each stream record of the created table carries. NEW_IMAGE is enough: the handler reads the inserted item from NewImage."
+  type        = string
+  default     = "NEW_IMAGE"
+  nullable    = false
+
+  validation {
+    condition     = contains(["NEW_IMAGE", "NEW_AND_OLD_IMAGES"], var.stream_view_type)
+    error_message = "stream_view_type must be NEW_IMAGE or NEW_AND_OLD_IMAGES (got \"${var.stream_view_type}\"): KEYS_ONLY and OLD_IMAGE records carry no NewImage, so the handler would have no inserted item to process."
+  }
+}
+
+variable "table_kms_key_arn" {
+  description = "Customer managed KMS key for the created table's encryption; null uses the AWS managed key. The role may decrypt with it, which reading the stream needs."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.table_kms_key_arn == null || can(regex("^arn:[a-z-]+:kms:", var.table_kms_key_arn))
+    error_message = "table_kms_key_arn must be null or a KMS key ARN (arn:<partition>:kms:...)."
+  }
+}
+
+################################################################################
+# Function
+################################################################################
+
+variable "package_path" {
+  description = "Path to the function's zip. null uses the handler package shipped with the module. A zip of your own must contain the insert_trigger package (its handler is insert_trigger.lambda_handler) next to your processor module."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.package_path == null || can(filebase64sha256(coalesce(var.package_path, "-")))
+    error_message = "package_path must be null or the path of a readable zip file; the file was not found."
+  }
+}
+
+variable "runtime" {
+  description = "Lambda runtime of the function."
+  type        = string
+  default     = "python3.13"
+  nullable    = false
+
+  validation {
+    condition     = contains(["python3.12", "python3.13", "python3.14"], var.runtime)
+    error_message = "runtime must be one of python3.12, python3.13, python3.14 (got \"${var.runtime}\"): the handler is tested on these Python versions."
+  }
+}
+
+variable "architectures" {
+  description = "Instruction set of the function: [\"arm64\"] or [\"x86_64\"]."
+  type        = list(string)
+  default     = ["arm64"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.architectures) == 1 && alltrue([for a in var.architectures : contains(["arm64", "x86_64"], a)])
+    error_message = "architectures must be exactly one of [\"arm64\"] or [\"x86_64\"]: Lambda takes a single architecture per function."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory of the function in MB."
+  type        = number
+  default     = 256
+  nullable    = false
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
+    error_message = "memory_size must be a whole number of MB from 128 to 10240: Lambda's range."
+  }
+}
+
+variable "timeout" {
+  description = "Timeout of one invocation in seconds."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900 && floor(var.timeout) == var.timeout
+    error_message = "timeout must be a whole number of seconds from 1 to 900: Lambda's range."
+  }
+}
+
+variable "environment_variables" {
+  description = "Environment variables of the function. INSERT_PROCESSOR (\"module:function\") names the processor each inserted item is handed to."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for k in keys(var.environment_variables) : can(regex("^[A-Za-z][A-Za-z0-9_]*$", k))])
+    error_message = "environment_variables keys must start with a letter and hold only letters, digits and underscores: Lambda's rule for variable names."
+  }
+
+  validation {
+    condition     = !contains(keys(var.environment_variables), "INSERT_PROCESSOR") || can(regex("^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$", lookup(var.environment_variables, "INSERT_PROCESSOR", "")))
+    error_message = "environment_variables.INSERT_PROCESSOR must have the form \"module:function\" (for example \"orders.processor:handle\"): the handler imports the module and calls the function for each inserted item."
+  }
+}
+
+variable "reserved_concurrent_executions" {
+  description = "Concurrency reserved for the function; -1 leaves it unreserved, 0 stops all invocations."
+  type        = number
+  default     = -1
+  nullable    = false
+
+  validation {
+    condition     = var.reserved_concurrent_executions >= -1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions
+    error_message = "reserved_concurrent_executions must be -1 (unreserved) or a whole number >= 0."
+  }
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing of the function: PassThrough or Active. Active also grants the role the two X-Ray write actions."
+  type        = string
+  default     = "PassThrough"
+  nullable    = false
+
+  validation {
+    condition     = contains(["PassThrough", "Active"], var.tracing_mode)
+    error_message = "tracing_mode must be PassThrough or Active (got \"${var.tracing_mode}\"): Lambda's two tracing modes."
+  }
+}
+
+variable "layers" {
+  description = "ARNs of layer versions added to the function."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = length(var.layers) <= 5
+    error_message = "layers must list at most 5 layer versions: Lambda's limit per function."
+  }
+}
+
+variable "vpc_subnet_ids" {
+  description = "Subnets to run the function in; empty runs it outside any VPC. Set together with vpc_security_group_ids."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "vpc_security_group_ids" {
+  description = "Security groups of the function inside the VPC. Set together with vpc_subnet_ids."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = (length(var.vpc_subnet_ids) == 0) == (length(var.vpc_security_group_ids) == 0)
+    error_message = "vpc_subnet_ids and vpc_security_group_ids must be set together (both empty, or both non-empty): Lambda needs both to attach the function to a VPC."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Days the function's log group keeps its events; 0 keeps them forever."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653: the values CloudWatch Logs accepts."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for the log group and the failure queue; null uses AWS managed encryption. Its key policy must let CloudWatch Logs use it; the role is granted what sending to the queue needs."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:[a-z-]+:kms:", var.kms_key_arn))
+    error_message = "kms_key_arn must be null or a KMS key ARN (arn:<partition>:kms:...)."
+  }
+}
+
+################################################################################
+# Event source mapping
+################################################################################
+
+variable "new_image_pattern" {
+  description = "Optional content filter: a JSON object matched against dynamodb.NewImage, AND-ed with the INSERT filter in one pattern. Example: {\"status\":{\"S\":[\"NEW\"]}}."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.new_image_pattern == null || try(length(keys(jsondecode(coalesce(var.new_image_pattern, "-")))) > 0, false)
+    error_message = "new_image_pattern must be a non-empty JSON object, such as {\"status\":{\"S\":[\"NEW\"]}}: it is placed under dynamodb.NewImage in the filter pattern."
+  }
+
+  # Every path must end in a non-empty array of match values, as in AWS's filter syntax. Images
+  # nest; five levels reach a map attribute inside a map attribute.
+  validation {
+    condition = var.new_image_pattern == null || !can(keys(jsondecode(coalesce(var.new_image_pattern, "-")))) || try(alltrue(flatten([
+      for v1 in values(jsondecode(var.new_image_pattern)) : can(keys(v1)) && length(v1) > 0 ? tolist(flatten([
+        for v2 in values(v1) : can(keys(v2)) && length(v2) > 0 ? tolist(flatten([
+          for v3 in values(v2) : can(keys(v3)) && length(v3) > 0 ? tolist(flatten([
+            for v4 in values(v3) : can(keys(v4)) && length(v4) > 0 ? tolist(flatten([
+              for v5 in values(v4) : !can(keys(v5)) && can(v5[0])
+            ])) : tolist([!can(keys(v4)) && can(v4[0])])
+          ])) : tolist([!can(keys(v3)) && can(v3[0])])
+        ])) : tolist([!can(keys(v2)) && can(v2[0])])
+      ])) : tolist([!can(keys(v1)) && can(v1[0])])
+    ])), false)
+    error_message = "new_image_pattern must end every path in a non-empty array of match values (nested at most 5 levels), such as {\"status\":{\"S\":[\"NEW\"]}}: a bare value or an empty array is not a valid filter and AWS would reject or never match it."
+  }
+
+  validation {
+    condition     = var.new_image_pattern == null || !can(jsondecode(coalesce(var.new_image_pattern, "-"))) || length(jsonencode({ dynamodb = { NewImage = try(jsondecode(var.new_image_pattern), {}) }, eventName = ["INSERT"] })) <= 4096
+    error_message = "new_image_pattern is too long: merged with the INSERT filter the pattern must be at most 4096 characters, AWS's limit for one filter pattern."
+  }
+}
+
+variable "batch_size" {
+  description = "Most records in one invocation."
+  type        = number
+  default     = 100
+  nullable    = false
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 10000 && floor(var.batch_size) == var.batch_size
+    error_message = "batch_size must be a whole number from 1 to 10000: AWS's range for DynamoDB stream mappings."
+  }
+}
+
+variable "maximum_batching_window_in_seconds" {
+  description = "Seconds the mapping may wait to fill a batch before invoking."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.maximum_batching_window_in_seconds >= 0 && var.maximum_batching_window_in_seconds <= 300 && floor(var.maximum_batching_window_in_seconds) == var.maximum_batching_window_in_seconds
+    error_message = "maximum_batching_window_in_seconds must be a whole number from 0 to 300: AWS's range."
+  }
+}
+
+variable "starting_position" {
+  description = "Where a new mapping starts reading the stream: LATEST (only new records) or TRIM_HORIZON (the oldest record still in the stream, up to 24 hours back)."
+  type        = string
+  default     = "LATEST"
+  nullable    = false
+
+  validation {
+    condition     = contains(["LATEST", "TRIM_HORIZON"], var.starting_position)
+    error_message = "starting_position must be LATEST or TRIM_HORIZON (got \"${var.starting_position}\"): the positions AWS allows for a DynamoDB stream (AT_TIMESTAMP is for Kinesis only)."
+  }
+}
+
+variable "maximum_retry_attempts" {
+  description = "Retries of a failing batch before its records go to the failure destination; -1 retries until the record expires. Finite by default, so one bad item cannot stall its shard for a day."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.maximum_retry_attempts >= -1 && var.maximum_retry_attempts <= 10000 && floor(var.maximum_retry_attempts) == var.maximum_retry_attempts
+    error_message = "maximum_retry_attempts must be a whole number from -1 (retry until the record expires) to 10000: AWS's range."
+  }
+}
+
+variable "maximum_record_age_in_seconds" {
+  description = "Oldest record the mapping still sends to the function; older ones go to the failure destination. -1 means no limit (the stream keeps records 24 hours)."
+  type        = number
+  default     = -1
+  nullable    = false
+
+  validation {
+    condition     = var.maximum_record_age_in_seconds == -1 || (var.maximum_record_age_in_seconds >= 60 && var.maximum_record_age_in_seconds <= 604800 && floor(var.maximum_record_age_in_seconds) == var.maximum_record_age_in_seconds)
+    error_message = "maximum_record_age_in_seconds must be -1 (no limit) or a whole number from 60 to 604800: AWS's range."
+  }
+}
+
+variable "bisect_batch_on_function_error" {
+  description = "Split a failing batch in two and retry each half, isolating a bad record sooner."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "parallelization_factor" {
+  description = "Concurrent batches per shard. Above 1, records with the same partition key stay in order but records across keys do not."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.parallelization_factor >= 1 && var.parallelization_factor <= 10 && floor(var.parallelization_factor) == var.parallelization_factor
+    error_message = "parallelization_factor must be a whole number from 1 to 10: AWS's range."
+  }
+}
+
+variable "enabled" {
+  description = "Whether the mapping reads the stream. false pauses delivery; records stay in the stream for 24 hours."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "filter_criteria_kms_key_arn" {
+  description = "Customer managed KMS key Lambda uses to encrypt the mapping's filter criteria; null uses an AWS owned key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.filter_criteria_kms_key_arn == null || can(regex("^arn:[a-z-]+:kms:", var.filter_criteria_kms_key_arn))
+    error_message = "filter_criteria_kms_key_arn must be null or a KMS key ARN (arn:<partition>:kms:...)."
+  }
+}
+
+variable "metrics" {
+  description = "Event source mapping metrics to turn on. EventCount publishes PolledEventCount and FilteredOutEventCount, which show what the filter saves (CloudWatch charges for them); [] turns them off."
+  type        = list(string)
+  default     = ["EventCount"]
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for m in var.metrics : m == "EventCount"])
+    error_message = "metrics may only contain \"EventCount\": the one metrics group AWS offers for stream mappings."
+  }
+}
+
+variable "on_failure_destination_arn" {
+  description = "SQS queue or SNS topic that receives the batch details of records that ran out of retries. null creates an encrypted SQS queue named <name>-failures."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.on_failure_destination_arn == null || can(regex("^arn:[a-z-]+:(sqs|sns):[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$", coalesce(var.on_failure_destination_arn, "-")))
+    error_message = "on_failure_destination_arn must be null or the ARN of an SQS queue or SNS topic (arn:<partition>:sqs:... or arn:<partition>:sns:...): the only on-failure destinations AWS allows for a DynamoDB stream mapping."
+  }
+}
+
+################################################################################
+# Alarms
+################################################################################
+
+variable "create_alarms" {
+  description = "Create CloudWatch alarms for stream lag (IteratorAge), function errors and records on the failure queue."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when an alarm fires or recovers (for example an SNS topic)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "iterator_age_alarm_threshold_seconds" {
+  description = "Stream lag that raises the IteratorAge alarm: age in seconds of the newest record of the last batch."
+  type        = number
+  default     = 300
+  nullable    = false
+
+  validation {
+    condition     = var.iterator_age_alarm_threshold_seconds >= 1 && var.iterator_age_alarm_threshold_seconds <= 86400
+    error_message = "iterator_age_alarm_threshold_seconds must be from 1 to 86400: a stream keeps records for 24 hours, so a larger lag cannot happen."
+  }
+}
