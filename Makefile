@@ -22,7 +22,7 @@ export TF_IN_AUTOMATION   := 1
 
 EXAMPLES := $(wildcard examples/*)
 
-.PHONY: help demo test lint unit plan e2e package bench up down clean
+.PHONY: help demo test lint unit plan e2e package docs bench up down clean
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +61,9 @@ e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts Local
 
 package: $(VENV)/.stamp ## Rebuild lambda/insert_trigger.zip from lambda/insert_trigger/ (byte-identical on rebuild).
 	@$(PY) scripts/package_lambda.py
+
+docs: $(VENV)/.stamp ## Rewrite the README's inputs and outputs tables from variables.tf and outputs.tf.
+	@$(PY) scripts/readme_tables.py --write
 
 bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Handler ratios, then filtered vs unfiltered delivery on LocalStack.
 	@$(BENCH_VENV)/bin/python bench/handler_bench.py

@@ -1,0 +1,34 @@
+output "function_name" {
+  description = "Name of the function that runs for each inserted item."
+  value       = module.insert_trigger.function_name
+}
+
+output "table_name" {
+  description = "Name of the table to write to."
+  value       = module.insert_trigger.table_name
+}
+
+output "filter_pattern" {
+  description = "The single filter on the mapping."
+  value       = module.insert_trigger.filter_pattern
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the mapping from the stream to the function."
+  value       = module.insert_trigger.event_source_mapping_uuid
+}
+
+output "log_group_name" {
+  description = "Where the function's lines go: one per processed insert."
+  value       = module.insert_trigger.log_group_name
+}
+
+output "failure_queue_url" {
+  description = "Where records that ran out of retries are kept."
+  value       = module.insert_trigger.failure_queue_url
+}
+
+output "role_name" {
+  description = "Name of the function's execution role."
+  value       = module.insert_trigger.role_name
+}
