@@ -1,0 +1,293 @@
+"""Handler benchmarks, side by side: deserialisation, cold import, a 10,000-record batch.
+
+Each comparison alternates the two sides run by run and prints medians and the spread of the
+per-run ratios. Nothing is asserted: the goals are printed beside the figures.
+
+    python bench/handler_bench.py           full run (about half a minute)
+    python bench/handler_bench.py --quick   smoke run (a few seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import io
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+REPO = Path(__file__).resolve().parent.parent
+LAMBDA_DIR = REPO / "lambda"
+sys.path.insert(0, str(LAMBDA_DIR))
+
+from insert_trigger import deserialize_image, lambda_handler, log  # noqa: E402
+from insert_trigger.processor import process  # noqa: E402
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+BATCH_SIZE = 10_000
+TITLES = ["Red mug, 350 ml", "Tea spoons, set of 4", "Kettle 1.7 l", "Teapot, blue", "Tray"]
+TAGS = ["kitchen", "gift", "red", "blue", "sale", "new", "eco"]
+OPTIONS = ["engraving", "gift box", "card", "express wrap"]
+CITIES = [("Lyon", "69002", "FR"), ("Porto", "4000-322", "PT"), ("Leeds", "LS1 4AP", "GB")]
+
+
+# ------------------------------------------------------------------------------ workload
+
+
+def order_item(rng: random.Random, n: int) -> dict[str, Any]:
+    """A typical order-item image: strings, distinct numbers, a set, a list of maps, a map."""
+    city, postcode, country = rng.choice(CITIES)
+    return {
+        "pk": {"S": f"ORDER#{2024_000_000 + n // 3}"},
+        "sk": {"S": f"ITEM#{n % 3 + 1:04d}"},
+        "sku": {"S": f"SKU-{rng.randrange(10**6):06d}"},
+        "title": {"S": rng.choice(TITLES)},
+        "quantity": {"N": str(rng.randint(1, 12))},
+        "unit_price": {"N": f"{rng.randint(100, 99_999) / 100:.2f}"},
+        "discount_rate": {"N": f"0.{rng.randint(1, 99):02d}"},
+        "weight_kg": {"N": f"{rng.randint(1, 5000) / 1000}"},
+        "created_at": {"N": str(1_717_171_717 + n * 37)},
+        "tags": {"SS": rng.sample(TAGS, 3)},
+        "options": {
+            "L": [
+                {"M": {"name": {"S": name}, "price": {"N": f"{rng.randint(50, 999) / 100:.2f}"}}}
+                for name in rng.sample(OPTIONS, 2)
+            ]
+        },
+        "shipping": {
+            "M": {
+                "method": {"S": rng.choice(["standard", "express"])},
+                "cost": {"N": f"{rng.randint(0, 1999) / 100:.2f}"},
+                "address": {
+                    "M": {
+                        "city": {"S": city},
+                        "postcode": {"S": postcode},
+                        "country": {"S": country},
+                    }
+                },
+            }
+        },
+        "gift": {"BOOL": rng.random() < 0.2},
+    }
+
+
+def stream_batch(size: int) -> dict[str, Any]:
+    """A stream event of ``size`` records: INSERT, MODIFY and REMOVE in turn, a third each."""
+    rng = random.Random(20240601)
+    records = []
+    for n in range(size):
+        name = ("INSERT", "MODIFY", "REMOVE")[n % 3]
+        image = order_item(rng, n)
+        dynamodb: dict[str, Any] = {
+            "ApproximateCreationDateTime": 1_717_171_717 + n,
+            "Keys": {"pk": image["pk"], "sk": image["sk"]},
+            "SequenceNumber": f"{44215845 * 10**13 + n:021d}",
+            "SizeBytes": 600,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
+        if name != "REMOVE":
+            dynamodb["NewImage"] = image
+        if name != "INSERT":
+            dynamodb["OldImage"] = image
+        records.append(
+            {
+                "eventID": f"{n:032x}",
+                "eventName": name,
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "eu-west-1",
+                "dynamodb": dynamodb,
+                "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/x",
+            }
+        )
+    return {"Records": records}
+
+
+# ------------------------------------------------------------------------------ measuring
+
+
+def seconds(run: Callable[[], object]) -> float:
+    """Wall time of one call, from a collected heap, the collector left on as on Lambda."""
+    gc.collect()
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def alternate(
+    rounds: int, ours: Callable[[], object], theirs: Callable[[], object]
+) -> tuple[list[float], list[float]]:
+    """Time both sides ``rounds`` times, swapping which goes first each round."""
+    mine: list[float] = []
+    other: list[float] = []
+    for index in range(rounds):
+        if index % 2:
+            other.append(seconds(theirs))
+            mine.append(seconds(ours))
+        else:
+            mine.append(seconds(ours))
+            other.append(seconds(theirs))
+    return mine, other
+
+
+def summary(ratios: list[float], goal: str) -> str:
+    """Median, N and spread of the per-run ratios, and the goal."""
+    return (
+        f"ratio {statistics.median(ratios):.2f}x  (median of {len(ratios)}, "
+        f"per-run {min(ratios):.2f}-{max(ratios):.2f}x; goal {goal})"
+    )
+
+
+# ------------------------------------------------------------------------------ the three
+
+
+def bench_deserialize(rounds: int) -> str:
+    """Ours against boto3's TypeDeserializer over a pool of distinct order-item images."""
+    try:
+        from boto3.dynamodb.types import TypeDeserializer
+    except ImportError:
+        return "deserialize  skipped: boto3 is not installed (make bench installs it)"
+    rng = random.Random(7)
+    pool = [order_item(rng, n) for n in range(500)]
+    reference = TypeDeserializer()
+
+    def ours() -> None:
+        for image in pool:
+            deserialize_image(image)
+
+    def theirs() -> None:
+        for image in pool:
+            reference.deserialize({"M": image})
+
+    mine, other = alternate(rounds, ours, theirs)
+    per_call = 1e6 / len(pool)
+    ratios = [o / m for m, o in zip(mine, other, strict=True)]
+    return (
+        f"deserialize  ours {statistics.median(mine) * per_call:6.2f} µs  "
+        f"TypeDeserializer {statistics.median(other) * per_call:6.2f} µs  "
+        + summary(ratios, ">= 2.5x faster")
+    )
+
+
+def bench_cold_import(pairs: int) -> list[str]:
+    """`import insert_trigger` in a fresh interpreter against one that imports nothing more."""
+    path_setup = f"import sys; sys.path.insert(0, {str(LAMBDA_DIR)!r})"
+
+    def interpreter(code: str) -> Callable[[], object]:
+        command = [sys.executable, "-I", "-c", code]
+        return lambda: subprocess.run(command, check=True)
+
+    rows = []
+    # Lambda's Python runtime client imports json and decimal itself before the handler, so
+    # the second pair shows what the package adds on Lambda.
+    for baseline, label in (("", "bare python"), ("import json, decimal", "json+decimal")):
+        setup = f"{path_setup}; {baseline}" if baseline else path_setup
+        ours, bare = interpreter(f"{setup}; import insert_trigger"), interpreter(setup)
+        ours()  # writes the bytecode cache, as any first import does
+        mine, other = alternate(pairs, ours, bare)
+        ratios = [m / o for m, o in zip(mine, other, strict=True)]
+        rows.append(
+            f"cold import  ours {statistics.median(mine) * 1e3:6.2f} ms  "
+            f"{label} {statistics.median(other) * 1e3:6.2f} ms  "
+            + summary(ratios, "<= 1.3x as slow" if not baseline else "none, shown for Lambda")
+        )
+    return rows
+
+
+def bench_batch(rounds: int) -> str:
+    """Our handler against a Powertools BatchProcessor handler doing the same work."""
+    try:
+        from aws_lambda_powertools.utilities.batch import (
+            BatchProcessor,
+            EventType,
+            process_partial_response,
+        )
+        from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+            DynamoDBRecord,
+            DynamoDBRecordEventName,
+        )
+    except ImportError:
+        return "batch 10k    skipped: aws-lambda-powertools is missing (make bench installs it)"
+
+    powertools = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+    def record_handler(record: DynamoDBRecord) -> None:
+        if record.event_name != DynamoDBRecordEventName.INSERT:
+            return
+        stream = record.dynamodb
+        assert stream is not None
+        process(stream.new_image, record.raw_event)
+        # The same line through the same writer: the log is not what is compared.
+        log.write(
+            {
+                "level": "INFO",
+                "message": "insert processed",
+                "keys": stream.keys,
+                "sequence_number": stream.sequence_number,
+                "event_id": record.event_id,
+            }
+        )
+
+    def powertools_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=powertools, context=context
+        )
+
+    event = stream_batch(BATCH_SIZE)
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        os.environ.pop("INSERT_PROCESSOR", None)
+        os.environ.pop("LOG_LEVEL", None)
+        check_same_output(event, powertools_handler)
+        mine, other = alternate(
+            rounds,
+            lambda: lambda_handler(event, None),
+            lambda: powertools_handler(event, None),
+        )
+    ratios = [o / m for m, o in zip(mine, other, strict=True)]
+    return (
+        f"batch 10k    ours {statistics.median(mine) * 1e3:6.1f} ms  "
+        f"Powertools BatchProcessor {statistics.median(other) * 1e3:6.1f} ms  "
+        + summary(ratios, ">= 3x faster")
+    )
+
+
+def check_same_output(event: dict[str, Any], other: Callable[[dict[str, Any], Any], Any]) -> None:
+    """Both handlers answer the same and write the same lines, or the comparison means nothing."""
+    outputs = []
+    for handler in (lambda_handler, other):
+        lines = io.StringIO()
+        with contextlib.redirect_stdout(lines):
+            response = handler(event, None)
+        outputs.append((response, lines.getvalue()))
+    if outputs[0] != outputs[1]:
+        raise SystemExit("the two handlers differ in response or log lines; fix the bench")
+
+
+def main() -> int:
+    """Run the three comparisons and print the table."""
+    parser = argparse.ArgumentParser(description="Handler benchmarks (printed, not asserted).")
+    parser.add_argument("--quick", action="store_true", help="few runs: a smoke test")
+    quick = parser.parse_args().quick
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"handler benchmarks: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"load {load}{', --quick' if quick else ''}"
+    )
+    print(bench_deserialize(rounds=5 if quick else 21))
+    for row in bench_cold_import(pairs=8 if quick else 60):
+        print(row)
+    print(bench_batch(rounds=3 if quick else 9))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

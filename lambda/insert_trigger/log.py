@@ -1,0 +1,38 @@
+"""Log lines: one compact JSON object per line on stdout, for CloudWatch Logs Insights."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from binascii import b2a_base64
+from decimal import Decimal
+
+
+def write(line: dict[str, object]) -> None:
+    """Write ``line`` as one line of JSON, its keys in the order given."""
+    sys.stdout.write(_ENCODER.encode(line) + "\n")
+
+
+def debug_enabled() -> bool:
+    """Whether LOG_LEVEL asks for DEBUG lines."""
+    return os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG"
+
+
+def _jsonable(value: object) -> object:
+    """Stand in for what json cannot write: Decimals, bytes, sets, and anything odd as text."""
+    if isinstance(value, Decimal):
+        # Whole numbers stay numbers; the others keep their exact digits as text.
+        if value.is_finite() and value == (whole := int(value)):
+            return whole
+        return str(value)
+    if isinstance(value, bytes | bytearray):
+        return b2a_base64(value, newline=False).decode("ascii")
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    return str(value)
+
+
+# ASCII only (non-ASCII escaped), so a line stays one line and one encoding wherever it goes.
+# No circular check: lines hold parsed JSON and values made from it, which cannot loop.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=_jsonable, check_circular=False)
