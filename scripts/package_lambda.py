@@ -1,7 +1,10 @@
-"""Build lambda/insert_trigger.zip from lambda/insert_trigger/*.py, the same bytes every time.
+"""Build the Lambda zips from their sources, the same bytes every time and on every machine.
 
-python scripts/package_lambda.py           write the zip (only when its content changes)
-python scripts/package_lambda.py --check   exit 1 when the committed zip is out of date
+- lambda/insert_trigger.zip: the handler package (lambda/insert_trigger/*.py);
+- examples/content-filter/package.zip: the same package plus the example's own processor.
+
+python scripts/package_lambda.py           write the zips (only those whose content changes)
+python scripts/package_lambda.py --check   exit 1 when a committed zip is out of date
 """
 
 from __future__ import annotations
@@ -10,53 +13,81 @@ import argparse
 import io
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "lambda" / "insert_trigger"
 ZIP_PATH = REPO / "lambda" / "insert_trigger.zip"
 
-# Everything that could vary between machines or runs is fixed: order, time, mode, compression.
+# Everything that could vary between machines or runs is fixed: order, time, mode. Entries are
+# stored, not deflated: deflate's bytes differ between zlib builds, and the package is ~20 KB.
 TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # a regular file, rw-r--r--
-COMPRESSION_LEVEL = 9
 UNIX = 3
 
 
-def build(source: Path = SOURCE) -> bytes:
-    """Return the zip of ``source``'s .py files as insert_trigger/<file>.py, sorted by name."""
+@dataclass(frozen=True)
+class Package:
+    """One zip: folders of .py files, each placed under a prefix inside the archive."""
+
+    zip_path: Path
+    folders: tuple[tuple[Path, str], ...]
+
+
+PACKAGES = (
+    Package(ZIP_PATH, ((SOURCE, "insert_trigger/"),)),
+    Package(
+        REPO / "examples" / "content-filter" / "package.zip",
+        ((SOURCE, "insert_trigger/"), (REPO / "examples" / "content-filter" / "processor", "")),
+    ),
+)
+
+
+def build(source: Path = SOURCE, *extra: tuple[Path, str]) -> bytes:
+    """Zip ``source``'s .py files as insert_trigger/<file>.py, then each extra folder's."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(source.glob("*.py")):
-            entry = zipfile.ZipInfo(f"insert_trigger/{path.name}", date_time=TIMESTAMP)
-            entry.external_attr = FILE_MODE << 16
-            entry.create_system = UNIX
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(entry, path.read_bytes(), compresslevel=COMPRESSION_LEVEL)
+        for folder, prefix in ((source, "insert_trigger/"), *extra):
+            for path in sorted(folder.glob("*.py")):
+                entry = zipfile.ZipInfo(f"{prefix}{path.name}", date_time=TIMESTAMP)
+                entry.external_attr = FILE_MODE << 16
+                entry.create_system = UNIX
+                entry.compress_type = zipfile.ZIP_STORED
+                archive.writestr(entry, path.read_bytes())
     return buffer.getvalue()
 
 
-def main(argv: list[str] | None = None, source: Path = SOURCE, zip_path: Path = ZIP_PATH) -> int:
-    """Write or check the zip; return the exit status."""
-    parser = argparse.ArgumentParser(description="Build or check the handler's Lambda zip.")
-    parser.add_argument("--check", action="store_true", help="fail if the zip is out of date")
+def build_package(package: Package) -> bytes:
+    """The bytes of one package's zip."""
+    (source, _), *extra = package.folders
+    return build(source, *extra)
+
+
+def main(argv: list[str] | None = None, packages: tuple[Package, ...] = PACKAGES) -> int:
+    """Write or check the zips; return the exit status."""
+    parser = argparse.ArgumentParser(description="Build or check the Lambda zips.")
+    parser.add_argument("--check", action="store_true", help="fail if a zip is out of date")
     check = parser.parse_args(argv).check
-    fresh = build(source)
-    current = zip_path.read_bytes() if zip_path.exists() else None
-    if check:
-        if current != fresh:
+    status = 0
+    for package in packages:
+        fresh, zip_path = build_package(package), package.zip_path
+        current = zip_path.read_bytes() if zip_path.exists() else None
+        sources = " and ".join(f"{_shown(folder)}/" for folder, _ in package.folders)
+        if check and current != fresh:
             print(
-                f"{_shown(zip_path)} is out of date with {_shown(source)}/; run `make package`",
+                f"{_shown(zip_path)} is out of date with {sources}; run `make package`",
                 file=sys.stderr,
             )
-            return 1
-        print(f"{_shown(zip_path)} is up to date")
-    elif current != fresh:
-        zip_path.write_bytes(fresh)
-        print(f"wrote {_shown(zip_path)} ({len(fresh)} bytes)")
-    else:
-        print(f"{_shown(zip_path)} unchanged")
-    return 0
+            status = 1
+        elif check:
+            print(f"{_shown(zip_path)} is up to date")
+        elif current != fresh:
+            zip_path.write_bytes(fresh)
+            print(f"wrote {_shown(zip_path)} ({len(fresh)} bytes)")
+        else:
+            print(f"{_shown(zip_path)} unchanged")
+    return status
 
 
 def _shown(path: Path) -> str:

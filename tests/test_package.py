@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import package_lambda as packager
 import pytest
 
 if TYPE_CHECKING:
@@ -17,29 +17,32 @@ SOURCE = REPO / "lambda" / "insert_trigger"
 COMMITTED_ZIP = REPO / "lambda" / "insert_trigger.zip"
 
 
-def _load_packager() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "package_lambda", REPO / "scripts" / "package_lambda.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-packager = _load_packager()
-build: Callable[[Path], bytes] = packager.build
+build: Callable[..., bytes] = packager.build
 main: Callable[..., int] = packager.main
+Package: Any = packager.Package
+EXAMPLE_ZIP = REPO / "examples" / "content-filter" / "package.zip"
 
 
-def test_committed_zip_is_what_a_fresh_build_gives(tmp_path: Path) -> None:
-    # GIVEN the zip in the checkout, WHEN the sources are packaged to a temporary path
-    fresh = tmp_path / "insert_trigger.zip"
-    assert main([], zip_path=fresh) == 0
+def only_handler(zip_path: Path) -> tuple[Any, ...]:
+    """A package list that builds just the handler zip, at zip_path."""
+    return (Package(zip_path, ((SOURCE, "insert_trigger/"),)),)
+
+
+@pytest.mark.parametrize("package", packager.PACKAGES, ids=lambda p: p.zip_path.name)
+def test_committed_zip_is_what_a_fresh_build_gives(package: Any) -> None:
+    # GIVEN a zip in the checkout, WHEN its sources are packaged afresh
+    fresh = packager.build_package(package)
 
     # THEN the bytes are identical: the committed zip is current (else: make package)
-    assert fresh.read_bytes() == COMMITTED_ZIP.read_bytes(), "run `make package` and commit"
+    assert fresh == package.zip_path.read_bytes(), f"{package.zip_path}: run `make package`"
+
+
+def test_example_zip_is_the_handler_plus_the_processor() -> None:
+    with zipfile.ZipFile(EXAMPLE_ZIP) as archive:
+        names = archive.namelist()
+
+    handler = [f"insert_trigger/{path.name}" for path in sorted(SOURCE.glob("*.py"))]
+    assert names == [*handler, "orders_processor.py"]
 
 
 def test_building_twice_gives_the_same_bytes() -> None:
@@ -72,7 +75,7 @@ def test_zip_holds_exactly_the_sources_with_fixed_metadata(tmp_path: Path) -> No
     for entry in entries:
         assert entry.date_time == (1980, 1, 1, 0, 0, 0)
         assert entry.external_attr >> 16 == 0o100644
-        assert entry.compress_type == zipfile.ZIP_DEFLATED
+        assert entry.compress_type == zipfile.ZIP_STORED
 
 
 def test_committed_zip_holds_every_source_and_no_bytecode() -> None:
@@ -92,16 +95,16 @@ def test_check_fails_with_a_clear_message_when_out_of_date(
     stale.write_bytes(b"stale")
 
     # WHEN checked, THEN it fails and says how to fix it, and the zip is left alone
-    assert main(["--check"], zip_path=stale) == 1
+    assert main(["--check"], packages=only_handler(stale)) == 1
     assert (
         "is out of date with lambda/insert_trigger/; run `make package`" in capsys.readouterr().err
     )
     assert stale.read_bytes() == b"stale"
 
     # WHEN rebuilt, THEN the check passes, and a second build leaves the file untouched
-    assert main([], zip_path=stale) == 0
-    assert main(["--check"], zip_path=stale) == 0
+    assert main([], packages=only_handler(stale)) == 0
+    assert main(["--check"], packages=only_handler(stale)) == 0
     written = stale.stat().st_mtime_ns
-    assert main([], zip_path=stale) == 0
+    assert main([], packages=only_handler(stale)) == 0
     assert "unchanged" in capsys.readouterr().out
     assert stale.stat().st_mtime_ns == written
