@@ -59,7 +59,7 @@ plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend).
 e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts LocalStack if needed).
 	@$(PY) -m pytest tests/e2e
 
-package: $(VENV)/.stamp ## Rebuild lambda/insert_trigger.zip from lambda/insert_trigger/ (byte-identical on rebuild).
+package: $(VENV)/.stamp ## Rebuild the handler zip and the content-filter example's zip (byte-identical on rebuild).
 	@$(PY) scripts/package_lambda.py
 
 docs: $(VENV)/.stamp ## Rewrite the README's inputs and outputs tables from variables.tf and outputs.tf.
@@ -68,7 +68,7 @@ docs: $(VENV)/.stamp ## Rewrite the README's inputs and outputs tables from vari
 bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Handler ratios, then filtered vs unfiltered delivery on LocalStack.
 	@$(BENCH_VENV)/bin/python bench/handler_bench.py
 	@bash emulator/up.sh
-	@$(PY) bench/filter_bench.py
+	@PYTHONPATH=scripts $(PY) bench/filter_bench.py
 
 up: ## Start LocalStack on 127.0.0.1:4566 (installs it on first use).
 	@bash emulator/up.sh
@@ -91,7 +91,7 @@ $(VENV)/.stamp: requirements/dev.txt
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	@touch $@
 
-$(BENCH_VENV)/.stamp: requirements/bench.txt lambda/insert_trigger.zip
+$(BENCH_VENV)/.stamp: requirements/bench.txt
 	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found." >&2; exit 1; }
 	@echo "==> Creating $(BENCH_VENV) from requirements/bench.txt"
 	@$(PYTHON) -m venv $(BENCH_VENV)

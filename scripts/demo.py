@@ -1,0 +1,168 @@
+"""`make demo`: apply examples/complete to LocalStack, write a mixed workload, show what ran.
+
+Run through the Makefile, which starts LocalStack first. `--keep` leaves the stack applied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from typing import Any
+
+from local_stack import (
+    AWS_ENV,
+    AWS_ENV_CLEARED,
+    EXAMPLES,
+    LocalStack,
+    delivered,
+    failed,
+    processed,
+    put,
+    queue_messages,
+    wait_for_mapping,
+    wait_processed,
+)
+
+EXAMPLE = EXAMPLES / "complete"
+INSERTS, MODIFIES, REMOVES = 10, 6, 4
+
+
+def say(text: str) -> None:
+    """One progress line, flushed at once."""
+    print(f"==> {text}", flush=True)
+
+
+def terraform(*args: str) -> None:
+    """Run terraform in the example with its output shown; stop the demo if it fails."""
+    command = ["terraform", f"-chdir={EXAMPLE}", *args]
+    if subprocess.run(command, check=False).returncode != 0:
+        sys.exit(f"demo: `{' '.join(command)}` failed (see above). Next: make down && make demo")
+
+
+def outputs() -> dict[str, Any]:
+    """The example's outputs as plain values."""
+    text = subprocess.run(
+        ["terraform", f"-chdir={EXAMPLE}", "output", "-json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return {name: value["value"] for name, value in json.loads(text).items()}
+
+
+def workload(dynamodb: Any, table: str, run: str) -> Counter[str]:
+    """Insert, modify and delete items with keys unique to this run; count writes by kind."""
+    keys = [f"{run}-order-{n:02d}" for n in range(INSERTS)]
+    for pk in keys:
+        put(dynamodb, table, {"pk": {"S": pk}, "status": {"S": "NEW"}, "total": {"N": "19.99"}})
+    for pk in keys[:MODIFIES]:
+        dynamodb.update_item(
+            TableName=table,
+            Key={"pk": {"S": pk}},
+            UpdateExpression="SET #s = :paid",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":paid": {"S": "PAID"}},
+        )
+    for pk in keys[-REMOVES:]:
+        dynamodb.delete_item(TableName=table, Key={"pk": {"S": pk}})
+    return Counter({"INSERT": INSERTS, "MODIFY": MODIFIES, "REMOVE": REMOVES})
+
+
+def kinds(counts: Counter[str]) -> str:
+    """'INSERT 10  MODIFY 6  REMOVE 4' for a counter of event names."""
+    return "  ".join(f"{k} {counts.get(k, 0):>3}" for k in ("INSERT", "MODIFY", "REMOVE"))
+
+
+def report(
+    *,
+    writes: Counter[str],
+    records: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+    run: str,
+    out: dict[str, Any],
+    queued: int,
+    applied_s: float,
+) -> bool:
+    """Print the table; True if exactly the inserts were delivered and each processed once."""
+    got = Counter(r["eventName"] for r in records)
+    invocations = len({r["request_id"] for r in records})
+    mine = Counter({k: n for k, n in processed(lines).items() if k.startswith(run)})
+    failures = sum(n for k, n in failed(lines).items() if k.startswith(run))
+    once = all(n == 1 for n in mine.values())
+    print()
+    print(f"  Writes by kind        {kinds(writes)}")
+    print(f"  Records delivered     {kinds(got)}   in {invocations} invocation(s)")
+    print(
+        f"  Items processed       {mine.total():>3} ({len(mine)} distinct items, "
+        f"{'each once' if once else 'SOME MORE THAN ONCE'}), {failures} failed"
+    )
+    print(f"  Log group             {out['log_group_name']}")
+    print(f"  Failure queue         {out['failure_queue_url']} ({queued} message(s))")
+    print(f"  Apply took            {applied_s:.0f} s")
+    print()
+    return got == Counter({"INSERT": writes["INSERT"]}) and once and len(mine) == writes["INSERT"]
+
+
+def main() -> int:
+    """Apply, write, report, and destroy unless --keep."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keep", action="store_true", help="leave the stack applied")
+    keep = parser.parse_args().keep
+    for name in AWS_ENV_CLEARED:
+        os.environ.pop(name, None)
+    os.environ.update(AWS_ENV)
+    localstack = LocalStack()
+    dynamodb, logs, sqs = (localstack.client(s) for s in ("dynamodb", "logs", "sqs"))
+
+    say(f"terraform init and apply of {EXAMPLE.relative_to(EXAMPLE.parents[1])} (about 30 s)")
+    terraform("init", "-input=false")
+    started = time.monotonic()
+    terraform("apply", "-input=false", "-auto-approve", "-compact-warnings")
+    applied_s = time.monotonic() - started
+    out = outputs()
+    table, group, function = out["table_name"], out["log_group_name"], out["function_name"]
+    try:
+        say("waiting for the mapping to be Enabled and a first insert to reach the handler")
+        wait_for_mapping(localstack.client("lambda"), out["event_source_mapping_uuid"])
+        run = uuid.uuid4().hex[:6]
+        before = len(delivered(function))
+        put(dynamodb, table, {"pk": {"S": f"{run}-warm-up"}})
+        wait_processed(logs, group, f"{run}-warm-up")
+
+        say(f"writing {INSERTS} inserts, {MODIFIES} updates and {REMOVES} deletes to {table}")
+        writes = workload(dynamodb, table, run)
+        put(dynamodb, table, {"pk": {"S": f"{run}-last"}})
+        writes["INSERT"] += 2  # the warm-up item and the last one, which marks the end
+        lines = wait_processed(logs, group, f"{run}-last")
+        records = delivered(function)[before:]
+        queued = len(queue_messages(sqs, out["failure_queue_url"], wait=1))
+        ok = report(
+            writes=writes,
+            records=records,
+            lines=lines,
+            run=run,
+            out=out,
+            queued=queued,
+            applied_s=applied_s,
+        )
+    finally:
+        if keep:
+            say(f"kept: terraform -chdir={EXAMPLE} destroy removes it; make down stops LocalStack")
+        else:
+            say("terraform destroy (make demo KEEP=1 keeps the stack)")
+            terraform("destroy", "-input=false", "-auto-approve", "-compact-warnings")
+    if not ok:
+        say("unexpected result: see the table above and the log group")
+        return 1
+    say("only the inserts reached the handler, each once")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

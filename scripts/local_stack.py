@@ -1,0 +1,176 @@
+"""LocalStack helpers shared by the end-to-end tests, `make demo` and `make bench`.
+
+Apply a root module, write items, and read back what the mapping delivered and the handler did.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import tftest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+ENDPOINT_URL = "http://127.0.0.1:4566"
+REGION = "us-east-1"
+# What points boto3 and the AWS provider at LocalStack: environment only, no code changes.
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_ENDPOINT_URL": ENDPOINT_URL,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+AWS_ENV_CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+# Where the emulator's Lambda executor writes what each invocation was given (test infrastructure).
+DELIVERIES = REPO / ".local" / "emulator" / "deliveries"
+# One suffix per test session keeps names unique when an emulator outlives a failed run.
+RUN = uuid.uuid4().hex[:6]
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    """The running emulator: its endpoint, and boto3 clients bound to it."""
+
+    endpoint_url: str = ENDPOINT_URL
+    region: str = REGION
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for `service` on the emulator."""
+        make: Callable[..., Any] = boto3.client  # the stubs only know literal service names
+        return make(service, endpoint_url=self.endpoint_url, region_name=self.region)
+
+
+def delivered(function_name: str) -> list[dict[str, Any]]:
+    """Every stream record the mapping handed the function, as the executor saw them."""
+    path = DELIVERIES / f"{function_name}.jsonl"
+    if not path.exists():
+        return []
+    lines = path.read_text().splitlines()
+    return [record for line in lines for record in json.loads(line)["records"]]
+
+
+def unique(name: str) -> str:
+    """A resource name unique to this test session."""
+    return f"e2e-{name}-{RUN}"
+
+
+def pending_changes(plan: Any) -> list[str]:
+    """Addresses a plan would change (anything but no-op and reads)."""
+    return [
+        address
+        for address, change in plan.resource_changes.items()
+        if set(change["change"]["actions"]) - {"no-op", "read"}
+    ]
+
+
+@dataclass
+class Applied:
+    """An applied root module: its outputs and the changes a second plan still wanted."""
+
+    outputs: dict[str, Any]
+    second_plan_changes: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def applied(tfdir: Path, tf_vars: dict[str, Any]) -> Iterator[Applied]:
+    """Apply a root module, plan it again, hand over its outputs, destroy it whatever happens."""
+    tf = tftest.TerraformTest(str(tfdir), binary="terraform")
+    tf.setup(upgrade=False, cleanup_on_exit=False)
+    try:
+        tf.apply(tf_vars=tf_vars)
+        outputs = dict(tf.output().items())
+        second = tf.plan(output=True, tf_vars=tf_vars)
+        yield Applied(outputs, pending_changes(second))
+    finally:
+        tf.destroy(tf_vars=tf_vars)
+        for leftover in ("terraform.tfstate", "terraform.tfstate.backup"):
+            (tfdir / leftover).unlink(missing_ok=True)
+
+
+def wait_until[T](what: str, probe: Callable[[], T | None], timeout: float = 120) -> T:
+    """Call probe every second until it returns something, or fail saying what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(1)
+
+
+def wait_for_mapping(lambda_client: Any, uuid_: str) -> None:
+    """Wait until the event source mapping is Enabled."""
+    wait_until(
+        f"mapping {uuid_} to be Enabled",
+        lambda: (
+            True
+            if lambda_client.get_event_source_mapping(UUID=uuid_)["State"] == "Enabled"
+            else None
+        ),
+    )
+
+
+def log_lines(logs: Any, group: str) -> list[dict[str, Any]]:
+    """Every JSON line the function wrote to its log group, oldest first."""
+    lines: list[dict[str, Any]] = []
+    paginator = logs.get_paginator("filter_log_events")
+    try:
+        pages = list(paginator.paginate(logGroupName=group))
+    except logs.exceptions.ResourceNotFoundException:
+        return lines
+    events = sorted((e for p in pages for e in p["events"]), key=lambda e: e["timestamp"])
+    for event in events:
+        for text in event["message"].splitlines():
+            if text.startswith("{"):
+                lines.append(json.loads(text))
+    return lines
+
+
+def processed(lines: list[dict[str, Any]], key: str = "pk") -> Counter[str]:
+    """How many times each item (by its partition key) was processed."""
+    return Counter(
+        str(line["keys"][key]) for line in lines if line.get("message") == "insert processed"
+    )
+
+
+def failed(lines: list[dict[str, Any]], key: str = "pk") -> Counter[str]:
+    """How many times processing each item (by its partition key) failed."""
+    return Counter(
+        str(line["keys"][key]) for line in lines if line.get("message") == "insert failed"
+    )
+
+
+def wait_processed(logs: Any, group: str, pk: str, key: str = "pk") -> list[dict[str, Any]]:
+    """Wait until the item with partition key pk was processed; return all lines so far."""
+    return wait_until(
+        f"item {pk} to be processed (log group {group})",
+        lambda: lines if processed(lines := log_lines(logs, group), key)[pk] else None,
+    )
+
+
+def put(dynamodb: Any, table: str, item: dict[str, Any]) -> None:
+    """Insert an item given in DynamoDB JSON."""
+    dynamodb.put_item(TableName=table, Item=item)
+
+
+def queue_messages(sqs: Any, url: str, wait: float) -> list[dict[str, Any]]:
+    """Bodies of the messages on a queue, polling up to `wait` seconds for the first."""
+    deadline = time.monotonic() + wait
+    bodies: list[dict[str, Any]] = []
+    while True:
+        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        bodies += [json.loads(m["Body"]) for m in answer.get("Messages", [])]
+        if bodies or time.monotonic() > deadline:
+            return bodies
