@@ -7,8 +7,11 @@ SHELL := bash
 MAKEFLAGS += --no-print-directory
 
 PYTHON_VERSION := 3.13
-# python3.13 on PATH, else the newest 3.13 that pyenv has.
-PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || { v=$$(pyenv versions --bare 2>/dev/null | grep -E '^$(PYTHON_VERSION)(\.[0-9]+)?$$' | tail -1); [ -n "$$v" ] && echo "$$(pyenv prefix $$v)/bin/python3"; } || true)
+# A working python3.13 on PATH (a pyenv shim may exist without working), else pyenv's newest 3.13.
+PYTHON ?= $(shell \
+  if python$(PYTHON_VERSION) -c '' 2>/dev/null; then command -v python$(PYTHON_VERSION); \
+  else v=$$(pyenv versions --bare 2>/dev/null | grep -E '^$(PYTHON_VERSION)(\.[0-9]+)?$$' | tail -1); \
+    [ -n "$$v" ] && echo "$$(pyenv prefix $$v)/bin/python3"; fi)
 
 VENV       := .venv
 BENCH_VENV := .venv-bench

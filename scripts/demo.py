@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -30,6 +31,11 @@ from local_stack import (
 )
 
 EXAMPLE = EXAMPLES / "complete"
+# Terraform's lines worth showing while it works; everything is shown if it fails.
+PROGRESS = re.compile(
+    r": (Creating|Creation complete|Still \w+ing|Destroying|Destruction complete|Modifying)"
+    r"|^(Apply|Destroy) complete|has been successfully initialized"
+)
 INSERTS, MODIFIES, REMOVES = 10, 6, 4
 
 
@@ -39,10 +45,19 @@ def say(text: str) -> None:
 
 
 def terraform(*args: str) -> None:
-    """Run terraform in the example with its output shown; stop the demo if it fails."""
-    command = ["terraform", f"-chdir={EXAMPLE}", *args]
-    if subprocess.run(command, check=False).returncode != 0:
-        sys.exit(f"demo: `{' '.join(command)}` failed (see above). Next: make down && make demo")
+    """Run terraform in the example, showing its progress lines; stop the demo if it fails."""
+    command = ["terraform", f"-chdir={EXAMPLE}", *args, "-no-color"]
+    seen: list[str] = []
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        for line in process.stdout or ():
+            seen.append(line)
+            if PROGRESS.search(line):
+                print(f"    {line.rstrip()}", flush=True)
+    if process.returncode != 0:
+        print("".join(seen[-40:]), end="", file=sys.stderr)
+        sys.exit(f"demo: `{' '.join(command)}` failed (above). Next: make down && make demo")
 
 
 def outputs() -> dict[str, Any]:

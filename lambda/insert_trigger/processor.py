@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 
 TYPE_CHECKING = False
@@ -42,6 +41,10 @@ def _import(spec: str) -> Processor:
         raise ProcessorError(
             f"{ENV_VAR}={spec!r} is not of the form module:function, e.g. orders.events:on_insert"
         )
+    # Imported here, not with this module: Lambda's runtime has importlib loaded already, and
+    # elsewhere only a configured processor needs it.
+    import importlib  # noqa: PLC0415
+
     try:
         module = importlib.import_module(module_name)
     except Exception as error:
