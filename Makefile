@@ -35,7 +35,9 @@ demo: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Apply examples/complete to LocalSt
 	@$(PY) scripts/demo.py $(if $(KEEP),--keep)
 
 test: lint ## Lint, then every test: handler, package, plan and end-to-end on LocalStack.
-	@$(PY) -m pytest tests
+	@bash emulator/setup.sh
+	@echo "==> pytest (the end-to-end tests start LocalStack if it is not running, and stop it after)"
+	@$(PY) -m pytest -n 2 tests
 
 lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt and validate, checkov, ruff, mypy.
 	@echo "==> terraform fmt -check -recursive"
@@ -46,12 +48,12 @@ lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt 
 	  terraform -chdir=$$dir validate -no-color >/dev/null; \
 	done
 	@echo "==> checkov (module)"
-	@$(LINT_VENV)/bin/checkov --quiet --compact --framework terraform --directory . --skip-path examples --skip-path tests --skip-path .local
+	@$(LINT_VENV)/bin/checkov --quiet --compact --framework terraform --directory . --skip-download --skip-path examples --skip-path tests --skip-path bench --skip-path .local
 	@echo "==> ruff"
-	@$(VENV)/bin/ruff check lambda tests bench scripts emulator
-	@$(VENV)/bin/ruff format --check lambda tests bench scripts emulator
+	@$(VENV)/bin/ruff check lambda tests bench scripts emulator examples
+	@$(VENV)/bin/ruff format --check lambda tests bench scripts emulator examples
 	@echo "==> mypy --strict"
-	@$(VENV)/bin/mypy --strict lambda/insert_trigger tests
+	@$(VENV)/bin/mypy --strict lambda/insert_trigger tests scripts bench examples/content-filter/processor
 
 unit: $(VENV)/.stamp ## Handler and package tests only (seconds, no Terraform).
 	@$(PY) -m pytest tests/handler tests/test_package.py
@@ -91,19 +93,19 @@ $(VENV)/.stamp: requirements/dev.txt
 	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found (neither python$(PYTHON_VERSION) on PATH nor in pyenv). Install it, or run make PYTHON=/path/to/python3.13." >&2; exit 1; }
 	@echo "==> Creating $(VENV) with $(PYTHON) from requirements/dev.txt"
 	@$(PYTHON) -m venv $(VENV)
-	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@$(VENV)/bin/pip install --disable-pip-version-check --progress-bar off -r requirements/dev.txt | sed -n '/^Collecting\|^Successfully/p'
 	@touch $@
 
 $(BENCH_VENV)/.stamp: requirements/bench.txt
 	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found." >&2; exit 1; }
 	@echo "==> Creating $(BENCH_VENV) from requirements/bench.txt"
 	@$(PYTHON) -m venv $(BENCH_VENV)
-	@$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/bench.txt
+	@$(BENCH_VENV)/bin/pip install --disable-pip-version-check --progress-bar off -r requirements/bench.txt | sed -n '/^Collecting\|^Successfully/p'
 	@touch $@
 
 $(LINT_VENV)/.stamp: requirements/checkov.txt
 	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found." >&2; exit 1; }
 	@echo "==> Creating $(LINT_VENV) from requirements/checkov.txt (checkov pins its own dependencies, so it lives apart)"
 	@$(PYTHON) -m venv $(LINT_VENV)
-	@$(LINT_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
+	@$(LINT_VENV)/bin/pip install --disable-pip-version-check --progress-bar off -r requirements/checkov.txt | sed -n '/^Collecting\|^Successfully/p'
 	@touch $@

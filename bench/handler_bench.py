@@ -262,9 +262,10 @@ def bench_batch(rounds: int) -> str:
         )
 
     def powertools_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return process_partial_response(
+        response: dict[str, Any] = process_partial_response(
             event=event, record_handler=record_handler, processor=powertools, context=context
         )
+        return response
 
     event = stream_batch(BATCH_SIZE)
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
