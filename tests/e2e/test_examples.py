@@ -77,6 +77,7 @@ def test_existing_table_example(localstack: LocalStack) -> None:
     with applied(EXAMPLES / "existing-table", tf_vars) as stack:
         assert stack.second_plan_changes == []
         run_insert_only_scenario(localstack, stack.outputs, key="customer_id")
+    nothing_left(localstack, stack.outputs)
 
 
 def test_content_filter_example(localstack: LocalStack) -> None:
@@ -117,6 +118,7 @@ def test_content_filter_example(localstack: LocalStack) -> None:
         assert batch["batchSize"] == 1
         names = Counter(r["eventName"] for r in delivered(outputs["function_name"]))
         assert names == Counter({"INSERT": 5 + 3}), names  # 5 matching inserts, bad one thrice
+    nothing_left(localstack, stack.outputs)
 
 
 def role_is_least_privilege(localstack: LocalStack, outputs: dict[str, Any]) -> None:
