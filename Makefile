@@ -48,7 +48,7 @@ lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt 
 	  terraform -chdir=$$dir validate -no-color >/dev/null; \
 	done
 	@echo "==> checkov (module)"
-	@$(LINT_VENV)/bin/checkov --quiet --compact --framework terraform --directory . --skip-download --skip-path examples --skip-path tests --skip-path bench --skip-path .local
+	@mkdir -p $(LOCAL)/tmp && TMPDIR=$(abspath $(LOCAL))/tmp $(LINT_VENV)/bin/checkov --quiet --compact --framework terraform --directory . --skip-download --skip-path examples --skip-path tests --skip-path bench --skip-path .local
 	@echo "==> ruff"
 	@$(VENV)/bin/ruff check lambda tests bench scripts emulator examples
 	@$(VENV)/bin/ruff format --check lambda tests bench scripts emulator examples

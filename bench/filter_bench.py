@@ -27,14 +27,19 @@ from local_stack import (
 )
 
 STACK = Path(__file__).resolve().parent / "filter"
-ROUNDS = 100  # each round: insert an item, update it, delete it -> 300 writes, a third inserts
+# (name, rounds, pause between writes in seconds). Each round inserts an item, updates it and
+# deletes it: a third of the writes are inserts. A burst lands in few large batches; paced
+# writes reach the pollers a few at a time, as on a table with steady traffic.
+SCENARIOS = (("burst", 100, 0.0), ("paced", 10, 1.5))
+FUNCTIONS = ("filtered", "unfiltered")
 
 
-def workload(dynamodb: Any, table: str, run: str) -> Counter[str]:
-    """Insert, update and delete ROUNDS items, interleaved; count writes by kind."""
-    for n in range(ROUNDS):
+def workload(dynamodb: Any, table: str, run: str, rounds: int, pause: float) -> Counter[str]:
+    """Insert, update and delete `rounds` items, interleaved; count writes by kind."""
+    for n in range(rounds):
         key = {"pk": {"S": f"{run}-{n:03d}"}}
         put(dynamodb, table, {**key, "status": {"S": "NEW"}, "total": {"N": str(n + 1)}})
+        time.sleep(pause)
         dynamodb.update_item(
             TableName=table,
             Key=key,
@@ -42,51 +47,40 @@ def workload(dynamodb: Any, table: str, run: str) -> Counter[str]:
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":paid": {"S": "PAID"}},
         )
+        time.sleep(pause)
         dynamodb.delete_item(TableName=table, Key=key)
-    return Counter({"INSERT": ROUNDS, "MODIFY": ROUNDS, "REMOVE": ROUNDS})
+        time.sleep(pause)
+    return Counter({"INSERT": rounds, "MODIFY": rounds, "REMOVE": rounds})
 
 
-def main() -> int:
-    """Apply the bench stack, run the workload, print the table, destroy."""
-    for name in AWS_ENV_CLEARED:
-        os.environ.pop(name, None)
-    os.environ.update(AWS_ENV)
-    localstack = LocalStack()
-    dynamodb, logs, lambda_ = (localstack.client(s) for s in ("dynamodb", "logs", "lambda"))
-    print("==> applying bench/filter to LocalStack (about 40 s)", flush=True)
-    with applied(STACK, {}) as stack:
-        out = stack.outputs
-        table, functions = (
-            out["table_name"],
-            {"filtered": out["filtered"], "unfiltered": out["unfiltered"]},
+def measure(
+    localstack: LocalStack, out: dict[str, Any], rounds: int, pause: float
+) -> tuple[Counter[str], float, dict[str, tuple[int, Counter[str]]]]:
+    """Run one workload; return writes, seconds, and (invocations, records) per function."""
+    dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
+    table, run = out["table_name"], uuid.uuid4().hex[:6]
+    before = {k: len(delivered(out[k]["function_name"])) for k in FUNCTIONS}
+    started = time.monotonic()
+    writes = workload(dynamodb, table, run, rounds, pause)
+    put(dynamodb, table, {"pk": {"S": f"{run}-last"}})  # marks the end of the workload
+    writes["INSERT"] += 1
+    for kind in FUNCTIONS:
+        wait_processed(logs, out[kind]["log_group"], f"{run}-last")
+    elapsed = time.monotonic() - started
+    rows = {}
+    for kind in FUNCTIONS:
+        records = delivered(out[kind]["function_name"])[before[kind] :]
+        rows[kind] = (
+            len({r["request_id"] for r in records}),
+            Counter(r["eventName"] for r in records),
         )
-        run = uuid.uuid4().hex[:6]
-        for f in functions.values():
-            wait_for_mapping(lambda_, f["mapping_uuid"])
-        put(dynamodb, table, {"pk": {"S": f"{run}-warm-up"}})
-        for f in functions.values():
-            wait_processed(logs, f["log_group"], f"{run}-warm-up")
-        before = {k: len(delivered(f["function_name"])) for k, f in functions.items()}
+    return writes, elapsed, rows
 
-        print(f"==> writing {3 * ROUNDS} items: {ROUNDS} inserts, updates, deletes", flush=True)
-        started = time.monotonic()
-        writes = workload(dynamodb, table, run)
-        put(dynamodb, table, {"pk": {"S": f"{run}-last"}})
-        writes["INSERT"] += 1
-        for f in functions.values():
-            wait_processed(logs, f["log_group"], f"{run}-last")
-        elapsed = time.monotonic() - started
 
-        rows = {}
-        for kind, f in functions.items():
-            records = delivered(f["function_name"])[before[kind] :]
-            rows[kind] = (
-                len({r["request_id"] for r in records}),
-                Counter(r["eventName"] for r in records),
-            )
-    print()
+def report(name: str, writes: Counter[str], elapsed: float, rows: dict[str, Any]) -> None:
+    """Print one scenario's table."""
     print(
-        f"  workload: {writes['INSERT']} inserts, {writes['MODIFY']} updates, "
+        f"\n  {name}: {writes['INSERT']} inserts, {writes['MODIFY']} updates, "
         f"{writes['REMOVE']} deletes ({elapsed:.0f} s until both handlers saw the last insert)"
     )
     print(
@@ -102,6 +96,29 @@ def main() -> int:
         f"  unfiltered / filtered: records {u_names.total() / max(f_names.total(), 1):.2f}x, "
         f"invocations {u_inv / max(f_inv, 1):.2f}x"
     )
+
+
+def main() -> int:
+    """Apply the bench stack, run each scenario, print the tables, destroy."""
+    for name in AWS_ENV_CLEARED:
+        os.environ.pop(name, None)
+    os.environ.update(AWS_ENV)
+    localstack = LocalStack()
+    print("==> applying bench/filter to LocalStack (about 40 s)", flush=True)
+    with applied(STACK, {}) as stack:
+        out = stack.outputs
+        for kind in FUNCTIONS:
+            wait_for_mapping(localstack.client("lambda"), out[kind]["mapping_uuid"])
+        warm_up = f"warm-up-{uuid.uuid4().hex[:6]}"
+        put(localstack.client("dynamodb"), out["table_name"], {"pk": {"S": warm_up}})
+        for kind in FUNCTIONS:
+            wait_processed(localstack.client("logs"), out[kind]["log_group"], warm_up)
+        results = []
+        for name, rounds, pause in SCENARIOS:
+            print(f"==> {name}: writing {3 * rounds} items, {pause} s apart", flush=True)
+            results.append((name, *measure(localstack, out, rounds, pause)))
+    for name, writes, elapsed, rows in results:
+        report(name, writes, elapsed, rows)
     return 0
 
 

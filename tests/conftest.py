@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import fcntl
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import tftest
 from tfplan import PLAN_FIXTURE, REPO, Plan, PlanFn, terraform_message, tf_value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plans_in_pytest_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep tftest's plan files in pytest's own temporary folder, which pytest prunes."""
+    tempfile.tempdir = str(tmp_path_factory.mktemp("tftest"))
 
 
 @pytest.fixture(scope="session")
