@@ -28,11 +28,12 @@ EXAMPLES := $(wildcard examples/*)
 .PHONY: help demo test lint unit plan e2e package docs bench up down clean
 
 help: ## List the targets.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Apply examples/complete to LocalStack, write items, show what the handler processed (KEEP=1 keeps the stack).
 	@bash emulator/up.sh
 	@$(PY) scripts/demo.py $(if $(KEEP),--keep)
+	@echo "==> LocalStack is still running, so the next demo or test starts at once; make down stops it"
 
 test: lint ## Lint, then every test: handler, package, plan and end-to-end on LocalStack.
 	@bash emulator/setup.sh
@@ -59,7 +60,7 @@ unit: $(VENV)/.stamp ## Handler and package tests only (seconds, no Terraform).
 	@$(PY) -m pytest tests/handler tests/test_package.py
 
 plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend).
-	@$(PY) -m pytest tests/plan
+	@$(PY) -m pytest -n 2 tests/plan
 
 e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts LocalStack if needed).
 	@$(PY) -m pytest tests/e2e
@@ -74,6 +75,7 @@ bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Handler rati
 	@$(BENCH_VENV)/bin/python bench/handler_bench.py
 	@bash emulator/up.sh
 	@PYTHONPATH=scripts $(PY) bench/filter_bench.py
+	@echo "==> LocalStack is still running; make down stops it"
 
 up: ## Start LocalStack on 127.0.0.1:4566 (installs it on first use).
 	@bash emulator/up.sh
@@ -89,23 +91,21 @@ clean: down ## Remove environments, emulator state and Terraform working files.
 $(TF_CLI_CONFIG_FILE): scripts/terraformrc.sh
 	@bash scripts/terraformrc.sh $@
 
+# One virtual environment per lock file, each made the same way: $(call make_venv,DIR,LOCK).
+define make_venv
+	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found (neither python$(PYTHON_VERSION) on PATH nor in pyenv). Install it, or run make PYTHON=/path/to/python$(PYTHON_VERSION)." >&2; exit 1; }
+	@echo "==> Creating $(1) with $(PYTHON) from $(2)"
+	@$(PYTHON) -m venv $(1)
+	@$(1)/bin/pip install --disable-pip-version-check --progress-bar off -r $(2) | sed -n '/^Collecting\|^Successfully/p'
+	@touch $(1)/.stamp
+endef
+
 $(VENV)/.stamp: requirements/dev.txt
-	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found (neither python$(PYTHON_VERSION) on PATH nor in pyenv). Install it, or run make PYTHON=/path/to/python3.13." >&2; exit 1; }
-	@echo "==> Creating $(VENV) with $(PYTHON) from requirements/dev.txt"
-	@$(PYTHON) -m venv $(VENV)
-	@$(VENV)/bin/pip install --disable-pip-version-check --progress-bar off -r requirements/dev.txt | sed -n '/^Collecting\|^Successfully/p'
-	@touch $@
+	$(call make_venv,$(VENV),requirements/dev.txt)
 
 $(BENCH_VENV)/.stamp: requirements/bench.txt
-	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found." >&2; exit 1; }
-	@echo "==> Creating $(BENCH_VENV) from requirements/bench.txt"
-	@$(PYTHON) -m venv $(BENCH_VENV)
-	@$(BENCH_VENV)/bin/pip install --disable-pip-version-check --progress-bar off -r requirements/bench.txt | sed -n '/^Collecting\|^Successfully/p'
-	@touch $@
+	$(call make_venv,$(BENCH_VENV),requirements/bench.txt)
 
+# checkov pins many packages of its own, so it lives apart.
 $(LINT_VENV)/.stamp: requirements/checkov.txt
-	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found." >&2; exit 1; }
-	@echo "==> Creating $(LINT_VENV) from requirements/checkov.txt (checkov pins its own dependencies, so it lives apart)"
-	@$(PYTHON) -m venv $(LINT_VENV)
-	@$(LINT_VENV)/bin/pip install --disable-pip-version-check --progress-bar off -r requirements/checkov.txt | sed -n '/^Collecting\|^Successfully/p'
-	@touch $@
+	$(call make_venv,$(LINT_VENV),requirements/checkov.txt)
