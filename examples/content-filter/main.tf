@@ -14,6 +14,6 @@ module "insert_trigger" {
     INSERT_PROCESSOR = "orders_processor:process"
   }
 
-  # Few retries, so a bad order reaches the failure queue within a minute in the demo.
+  # Few retries, so a refused order reaches the failure queue within seconds, not minutes.
   maximum_retry_attempts = 2
 }
