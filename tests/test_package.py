@@ -4,32 +4,26 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import package_lambda as packager
 import pytest
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = REPO / "lambda" / "insert_trigger"
 COMMITTED_ZIP = REPO / "lambda" / "insert_trigger.zip"
 
 
-build: Callable[..., bytes] = packager.build
-main: Callable[..., int] = packager.main
-Package: Any = packager.Package
+build, main, Package = packager.build, packager.main, packager.Package
 EXAMPLE_ZIP = REPO / "examples" / "content-filter" / "package.zip"
 
 
-def only_handler(zip_path: Path) -> tuple[Any, ...]:
+def only_handler(zip_path: Path) -> tuple[packager.Package, ...]:
     """A package list that builds just the handler zip, at zip_path."""
     return (Package(zip_path, ((SOURCE, "insert_trigger/"),)),)
 
 
 @pytest.mark.parametrize("package", packager.PACKAGES, ids=lambda p: p.zip_path.name)
-def test_committed_zip_is_what_a_fresh_build_gives(package: Any) -> None:
+def test_committed_zip_is_what_a_fresh_build_gives(package: packager.Package) -> None:
     # GIVEN a zip in the checkout, WHEN its sources are packaged afresh
     fresh = packager.build_package(package)
 
