@@ -7,7 +7,6 @@ invocations and records each function received.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import uuid
@@ -16,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from local_stack import (
-    AWS_ENV,
-    AWS_ENV_CLEARED,
     LocalStack,
+    aim_at_localstack,
     applied,
     delivered,
     put,
@@ -100,9 +98,7 @@ def report(name: str, writes: Counter[str], elapsed: float, rows: dict[str, Any]
 
 def main() -> int:
     """Apply the bench stack, run each scenario, print the tables, destroy."""
-    for name in AWS_ENV_CLEARED:
-        os.environ.pop(name, None)
-    os.environ.update(AWS_ENV)
+    aim_at_localstack()
     localstack = LocalStack()
     print("==> applying bench/filter to LocalStack (about 40 s)", flush=True)
     with applied(STACK, {}) as stack:

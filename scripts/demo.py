@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -17,10 +16,9 @@ from collections import Counter
 from typing import Any
 
 from local_stack import (
-    AWS_ENV,
-    AWS_ENV_CLEARED,
     EXAMPLES,
     LocalStack,
+    aim_at_localstack,
     delivered,
     failed,
     processed,
@@ -129,9 +127,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="leave the stack applied")
     keep = parser.parse_args().keep
-    for name in AWS_ENV_CLEARED:
-        os.environ.pop(name, None)
-    os.environ.update(AWS_ENV)
+    aim_at_localstack()
     localstack = LocalStack()
     dynamodb, logs, sqs = (localstack.client(s) for s in ("dynamodb", "logs", "sqs"))
 

@@ -6,6 +6,7 @@ Apply a root module, write items, and read back what the mapping delivered and t
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections import Counter
@@ -36,6 +37,13 @@ AWS_ENV_CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 DELIVERIES = REPO / ".local" / "emulator" / "deliveries"
 # One suffix per test session keeps names unique when an emulator outlives a failed run.
 RUN = uuid.uuid4().hex[:6]
+
+
+def aim_at_localstack() -> None:
+    """Point this process (and the terraform and boto3 it starts) at LocalStack, for good."""
+    for name in AWS_ENV_CLEARED:
+        os.environ.pop(name, None)
+    os.environ.update(AWS_ENV)
 
 
 @dataclass(frozen=True)

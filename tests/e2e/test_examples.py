@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
 from local_stack import (
     EXAMPLES,
     LocalStack,
@@ -63,20 +64,15 @@ def run_insert_only_scenario(localstack: LocalStack, outputs: dict[str, Any], ke
     assert not queue_messages(localstack.client("sqs"), outputs["failure_queue_url"], wait=1)
 
 
-def test_complete_example(localstack: LocalStack) -> None:
-    tf_vars = {"name": unique("complete"), "table_name": unique("orders")}
-    with applied(EXAMPLES / "complete", tf_vars) as stack:
+@pytest.mark.parametrize(
+    ("example", "key"), [("complete", "pk"), ("existing-table", "customer_id")]
+)
+def test_insert_only_example(localstack: LocalStack, example: str, key: str) -> None:
+    tf_vars = {"name": unique(example), "table_name": unique(f"{example}-table")}
+    with applied(EXAMPLES / example, tf_vars) as stack:
         assert stack.second_plan_changes == []
-        run_insert_only_scenario(localstack, stack.outputs, key="pk")
+        run_insert_only_scenario(localstack, stack.outputs, key=key)
         role_is_least_privilege(localstack, stack.outputs)
-    nothing_left(localstack, stack.outputs)
-
-
-def test_existing_table_example(localstack: LocalStack) -> None:
-    tf_vars = {"name": unique("existing"), "table_name": unique("customers")}
-    with applied(EXAMPLES / "existing-table", tf_vars) as stack:
-        assert stack.second_plan_changes == []
-        run_insert_only_scenario(localstack, stack.outputs, key="customer_id")
     nothing_left(localstack, stack.outputs)
 
 
