@@ -3,6 +3,11 @@
 - lambda/insert_trigger.zip: the handler package (lambda/insert_trigger/*.py);
 - examples/content-filter/package.zip: the same package plus the example's own processor.
 
+Each module ships with its bytecode for python3.13, the module's default runtime. Lambda's
+/var/task is read-only, so without it every cold start compiles the package from source. The
+bytecode is checked-hash: Python runs it only while its source's hash matches, so it can never be
+stale, and other runtimes (cpython-312, cpython-314 tags) ignore it and compile as before.
+
 python scripts/package_lambda.py           write the zips (only those whose content changes)
 python scripts/package_lambda.py --check   exit 1 when a committed zip is out of date
 """
@@ -11,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import py_compile
 import sys
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +32,9 @@ ZIP_PATH = REPO / "lambda" / "insert_trigger.zip"
 TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # a regular file, rw-r--r--
 UNIX = 3
+# The Python the bytecode is for: the runtime variable's default. The packager must be this
+# Python, as bytecode is only read by the minor version that wrote it.
+BYTECODE_PYTHON = (3, 13)
 
 
 @dataclass(frozen=True)
@@ -45,17 +55,62 @@ PACKAGES = (
 
 
 def build(source: Path = SOURCE, *extra: tuple[Path, str]) -> bytes:
-    """Zip ``source``'s .py files as insert_trigger/<file>.py, then each extra folder's."""
+    """Zip ``source``'s .py files as insert_trigger/<file>.py, then each extra folder's.
+
+    After each folder's sources come their compiled forms, __pycache__/<name>.cpython-313.pyc.
+    """
+    _require_bytecode_python()
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w") as archive, tempfile.TemporaryDirectory() as scratch:
         for folder, prefix in ((source, "insert_trigger/"), *extra):
-            for path in sorted(folder.glob("*.py")):
-                entry = zipfile.ZipInfo(f"{prefix}{path.name}", date_time=TIMESTAMP)
-                entry.external_attr = FILE_MODE << 16
-                entry.create_system = UNIX
-                entry.compress_type = zipfile.ZIP_STORED
-                archive.writestr(entry, path.read_bytes())
+            paths = sorted(folder.glob("*.py"))
+            for path in paths:
+                _add(archive, f"{prefix}{path.name}", path.read_bytes())
+            for path in paths:
+                name = f"{prefix}{path.name}"
+                _add(archive, _cached_name(name), _bytecode(path, name, Path(scratch)))
     return buffer.getvalue()
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    entry = zipfile.ZipInfo(name, date_time=TIMESTAMP)
+    entry.external_attr = FILE_MODE << 16
+    entry.create_system = UNIX
+    entry.compress_type = zipfile.ZIP_STORED
+    archive.writestr(entry, data)
+
+
+def _cached_name(name: str) -> str:
+    """Where Python looks for a module's bytecode: a/b.py -> a/__pycache__/b.cpython-313.pyc."""
+    folder, _, file_name = name.rpartition("/")
+    tag = "cpython-{}{}".format(*BYTECODE_PYTHON)
+    cached = f"__pycache__/{file_name.removesuffix('.py')}.{tag}.pyc"
+    return f"{folder}/{cached}" if folder else cached
+
+
+def _bytecode(path: Path, name: str, scratch: Path) -> bytes:
+    # The archive name, not this checkout's path, goes into the bytecode, so every machine gets
+    # the same bytes; Python puts the real path in its place when it loads the module.
+    target = scratch / "module.pyc"
+    py_compile.compile(
+        str(path),
+        cfile=str(target),
+        dfile=name,
+        doraise=True,
+        invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
+    )
+    return target.read_bytes()
+
+
+def _require_bytecode_python() -> None:
+    if sys.version_info[:2] != BYTECODE_PYTHON:
+        wanted = "{}.{}".format(*BYTECODE_PYTHON)
+        found = "{}.{}".format(*sys.version_info[:2])
+        raise SystemExit(
+            f"package_lambda.py writes bytecode for python{wanted}, the default runtime, and "
+            f"only Python {wanted} can write it; this is Python {found}. Run `make package`, "
+            f"which uses the project's Python {wanted}."
+        )
 
 
 def build_package(package: Package) -> bytes:

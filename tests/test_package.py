@@ -1,7 +1,10 @@
-"""The Lambda zip: committed up to date, rebuilt byte for byte, the sources and nothing else."""
+"""The Lambda zips: committed up to date, rebuilt byte for byte, the sources and their bytecode."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -35,8 +38,19 @@ def test_example_zip_is_the_handler_plus_the_processor() -> None:
     with zipfile.ZipFile(EXAMPLE_ZIP) as archive:
         names = archive.namelist()
 
-    handler = [f"insert_trigger/{path.name}" for path in sorted(SOURCE.glob("*.py"))]
-    assert names == [*handler, "orders_processor.py"]
+    assert names == [
+        *handler_entries(),
+        "orders_processor.py",
+        "__pycache__/orders_processor.cpython-313.pyc",
+    ]
+
+
+def handler_entries() -> list[str]:
+    """The handler's entries: its sources, then the bytecode of each."""
+    stems = [path.stem for path in sorted(SOURCE.glob("*.py"))]
+    return [f"insert_trigger/{stem}.py" for stem in stems] + [
+        f"insert_trigger/__pycache__/{stem}.cpython-313.pyc" for stem in stems
+    ]
 
 
 def test_building_twice_gives_the_same_bytes() -> None:
@@ -45,7 +59,7 @@ def test_building_twice_gives_the_same_bytes() -> None:
 
 
 def test_zip_holds_exactly_the_sources_with_fixed_metadata(tmp_path: Path) -> None:
-    # GIVEN a source folder that also holds bytecode caches and a non-Python file
+    # GIVEN a source folder that also holds bytecode caches of its own and a non-Python file
     source = tmp_path / "insert_trigger"
     (source / "__pycache__").mkdir(parents=True)
     (source / "b.py").write_text("B = 2\n")
@@ -60,25 +74,79 @@ def test_zip_holds_exactly_the_sources_with_fixed_metadata(tmp_path: Path) -> No
     with zipfile.ZipFile(archive_path) as archive:
         entries = archive.infolist()
 
-        # THEN it holds the .py files alone, sorted, under insert_trigger/, with fixed metadata
+        # THEN it holds the .py files, sorted, under insert_trigger/, then bytecode compiled
+        # from them (not the folder's own caches), all with fixed metadata
         assert [entry.filename for entry in entries] == [
             "insert_trigger/a.py",
             "insert_trigger/b.py",
+            "insert_trigger/__pycache__/a.cpython-313.pyc",
+            "insert_trigger/__pycache__/b.cpython-313.pyc",
         ]
         assert archive.read("insert_trigger/a.py") == b"A = 1\n"
+        assert archive.read("insert_trigger/__pycache__/a.cpython-313.pyc") != b"\x00"
     for entry in entries:
         assert entry.date_time == (1980, 1, 1, 0, 0, 0)
         assert entry.external_attr >> 16 == 0o100644
         assert entry.compress_type == zipfile.ZIP_STORED
 
 
-def test_committed_zip_holds_every_source_and_no_bytecode() -> None:
-    # GIVEN the committed zip, WHEN listed, THEN it is the package's .py files, nothing else
+def test_committed_zip_holds_every_source_and_its_bytecode_and_nothing_else() -> None:
+    # GIVEN the committed zip, WHEN listed, THEN it is the package's .py files and their .pyc
     with zipfile.ZipFile(COMMITTED_ZIP) as archive:
         names = archive.namelist()
-    assert names == [f"insert_trigger/{path.name}" for path in sorted(SOURCE.glob("*.py"))]
+    assert names == handler_entries()
     assert "insert_trigger/__init__.py" in names
-    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+
+
+def test_shipped_bytecode_is_used_and_never_runs_stale(tmp_path: Path) -> None:
+    # GIVEN the committed zip unpacked as Lambda unpacks it into /var/task
+    with zipfile.ZipFile(COMMITTED_ZIP) as archive:
+        archive.extractall(tmp_path)
+
+    # WHEN a fresh interpreter that writes no bytecode (-B, as /var/task is read-only)
+    # imports the package, THEN it compiles none of the package's modules
+    assert compiled_on_import(tmp_path) == ([], False)
+
+    # GIVEN a source edited after packaging, WHEN imported again, THEN that module is
+    # compiled from the edited source: checked-hash bytecode is not used once it is stale
+    image = tmp_path / "insert_trigger" / "image.py"
+    image.write_text(image.read_text() + "\nEDITED = True\n")
+    assert compiled_on_import(tmp_path) == ([str(image)], True)
+
+
+def compiled_on_import(folder: Path) -> tuple[list[str], bool]:
+    """The package's modules compiled from source by `import insert_trigger` in a fresh
+    interpreter, and whether insert_trigger.image has the attribute EDITED."""
+    code = f"""
+import json, sys
+from importlib.machinery import SourceFileLoader
+compiled = []
+source_to_code = SourceFileLoader.source_to_code
+def counted(self, data, path, *args, **kwargs):
+    compiled.append(path)
+    return source_to_code(self, data, path, *args, **kwargs)
+SourceFileLoader.source_to_code = counted
+sys.path.insert(0, {str(folder)!r})
+import insert_trigger
+mine = [path for path in compiled if path.startswith({str(folder)!r})]
+print(json.dumps([mine, hasattr(insert_trigger.image, "EDITED")]))
+"""
+    result = subprocess.run(
+        [sys.executable, "-I", "-B", "-c", code], capture_output=True, text=True, check=True
+    )
+    compiled, edited = json.loads(result.stdout)
+    return compiled, edited
+
+
+def test_packager_refuses_a_python_that_cannot_write_the_bytecode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN the packager set to write bytecode for a Python other than the one running it
+    monkeypatch.setattr(packager, "BYTECODE_PYTHON", (3, 12))
+
+    # WHEN it builds, THEN it stops, naming both versions and the command to use
+    with pytest.raises(SystemExit, match=r"python3\.12.*this is Python 3\.13.*make package"):
+        build(SOURCE)
 
 
 def test_check_fails_with_a_clear_message_when_out_of_date(
