@@ -7,6 +7,8 @@ Each module ships with its bytecode for python3.13, the module's default runtime
 /var/task is read-only, so without it every cold start compiles the package from source. The
 bytecode is checked-hash: Python runs it only while its source's hash matches, so it can never be
 stale, and other runtimes (cpython-312, cpython-314 tags) ignore it and compile as before.
+A different 3.13 patch release may compile a few bytes differently; the zip then fails the check
+on that machine until rebuilt, and either build is correct.
 
 python scripts/package_lambda.py           write the zips (only those whose content changes)
 python scripts/package_lambda.py --check   exit 1 when a committed zip is out of date
