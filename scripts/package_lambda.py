@@ -84,6 +84,8 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 def _cached_name(name: str) -> str:
     """Where Python looks for a module's bytecode: a/b.py -> a/__pycache__/b.cpython-313.pyc."""
+    # Not importlib.util.cache_from_source: it follows PYTHONPYCACHEPREFIX and -O of the
+    # Python running this, and the zip must not depend on either.
     folder, _, file_name = name.rpartition("/")
     tag = "cpython-{}{}".format(*BYTECODE_PYTHON)
     cached = f"__pycache__/{file_name.removesuffix('.py')}.{tag}.pyc"
@@ -99,6 +101,7 @@ def _bytecode(path: Path, name: str, scratch: Path) -> bytes:
         cfile=str(target),
         dfile=name,
         doraise=True,
+        optimize=0,  # as Lambda runs Python: asserts and docstrings kept, whatever runs this
         invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
     )
     return target.read_bytes()
