@@ -19,6 +19,7 @@ import random
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import zipfile
@@ -315,9 +316,13 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="few runs: a smoke test")
     quick = parser.parse_args().quick
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    # Ratios may differ between interpreter builds (with PGO/LTO or without), and Lambda's is
+    # not this one: say which kind measured them.
+    configured = str(sysconfig.get_config_var("CONFIG_ARGS") or "")
+    build = "optimised" if "--enable-optimizations" in configured else "not optimised"
     print(
-        f"handler benchmarks: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"load {load}{', --quick' if quick else ''}"
+        f"handler benchmarks: Python {platform.python_version()} ({build} build), "
+        f"{os.cpu_count()} CPUs, load {load}{', --quick' if quick else ''}"
     )
     print(bench_deserialize(rounds=5 if quick else 21))
     for row in bench_cold_import(pairs=8 if quick else 60):
