@@ -146,7 +146,10 @@ def main() -> int:
         put(dynamodb, table, {"pk": {"S": f"{run}-warm-up"}})
         wait_processed(logs, group, f"{run}-warm-up")
 
-        say(f"writing {INSERTS} inserts, {MODIFIES} updates and {REMOVES} deletes to {table}")
+        say(
+            f"writing {INSERTS} inserts, {MODIFIES} updates and {REMOVES} deletes to {table}, "
+            "then a last insert that marks the end (the table counts it and the first one)"
+        )
         writes = workload(dynamodb, table, run)
         put(dynamodb, table, {"pk": {"S": f"{run}-last"}})
         writes["INSERT"] += 2  # the warm-up item and the last one, which marks the end
