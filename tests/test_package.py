@@ -58,7 +58,7 @@ def test_building_twice_gives_the_same_bytes() -> None:
     assert build(SOURCE) == build(SOURCE)
 
 
-def test_zip_holds_exactly_the_sources_with_fixed_metadata(tmp_path: Path) -> None:
+def test_zip_holds_the_sources_then_their_bytecode_with_fixed_metadata(tmp_path: Path) -> None:
     # GIVEN a source folder that also holds bytecode caches of its own and a non-Python file
     source = tmp_path / "insert_trigger"
     (source / "__pycache__").mkdir(parents=True)
