@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import fcntl
 import tempfile
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import tftest
-from tfplan import PLAN_FIXTURE, REPO, Plan, PlanFn, terraform_message, tf_value
+from tfplan import (
+    PLAN_PROVIDER,
+    REPO,
+    REQUIRED_INPUTS,
+    Plan,
+    PlanFn,
+    terraform_message,
+    tf_value,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -19,15 +26,17 @@ def plans_in_pytest_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture(scope="session")
-def tf_fixture() -> tftest.TerraformTest:
-    """The plan fixture, initialised once per machine (a file lock keeps xdist workers in line)."""
-    tf = tftest.TerraformTest(str(PLAN_FIXTURE), binary="terraform")
-    lock_path = REPO / ".local" / "plan-fixture.lock"
-    lock_path.parent.mkdir(exist_ok=True)
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (PLAN_FIXTURE / ".terraform" / "modules").is_dir():
-            tf.setup(upgrade=False)
+def tf_fixture(tmp_path_factory: pytest.TempPathFactory) -> tftest.TerraformTest:
+    """The module itself, planned from a folder of links to its files plus test provider settings.
+
+    Links, not copies: the plan reads the module's own files, and nothing is added to the module's
+    folder. One folder per test process, so xdist workers never share Terraform's working files.
+    """
+    folder = tmp_path_factory.mktemp("module")
+    for source in [*REPO.glob("*.tf"), REPO / "lambda", PLAN_PROVIDER]:
+        (folder / source.name).symlink_to(source)
+    tf = tftest.TerraformTest(str(folder), binary="terraform")
+    tf.setup(upgrade=False)
     return tf
 
 
@@ -36,7 +45,7 @@ def plan(tf_fixture: tftest.TerraformTest) -> PlanFn:
     """Plan the module with the given inputs; unnamed inputs keep the module's defaults."""
 
     def run(**inputs: Any) -> Plan:
-        tf_vars = {k: tf_value(v) for k, v in inputs.items()}
+        tf_vars = {k: tf_value(v) for k, v in (REQUIRED_INPUTS | inputs).items()}
         return Plan(tf_fixture.plan(output=True, tf_vars=tf_vars, lock=False))
 
     return run
@@ -47,7 +56,7 @@ def plan_error(tf_fixture: tftest.TerraformTest) -> Callable[..., str]:
     """Plan with inputs expected to be refused; return Terraform's error text, flattened."""
 
     def run(**inputs: Any) -> str:
-        tf_vars = {k: tf_value(v) for k, v in inputs.items()}
+        tf_vars = {k: tf_value(v) for k, v in (REQUIRED_INPUTS | inputs).items()}
         with pytest.raises(tftest.TerraformTestError) as failure:
             tf_fixture.plan(output=True, tf_vars=tf_vars, lock=False)
         return terraform_message(failure.value)

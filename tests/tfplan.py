@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-PLAN_FIXTURE = REPO / "tests" / "plan" / "fixture"
-MODULE = "module.this"
+# The provider settings the plan tests link into the module's folder while they run.
+PLAN_PROVIDER = REPO / "tests" / "plan" / "plan_test_provider.tf"
+# Inputs every plan passes unless a test names them: the module's two required inputs.
+REQUIRED_INPUTS = {"name": "orders-insert", "table_name": "orders"}
 
 
 def tf_value(value: Any) -> Any:
@@ -34,24 +36,18 @@ class Plan:
     raw: Any
 
     def resource(self, address: str) -> dict[str, Any]:
-        """Planned values of a module resource, by address inside the module."""
-        after: dict[str, Any] = self.raw.resource_changes[f"{MODULE}.{address}"]["change"]["after"]
+        """Planned values of a resource, by address."""
+        after: dict[str, Any] = self.raw.resource_changes[address]["change"]["after"]
         return after
 
     def unknown(self, address: str) -> dict[str, Any]:
-        """Which attributes of a module resource are known only after apply."""
-        change = self.raw.resource_changes[f"{MODULE}.{address}"]["change"]
-        after_unknown: dict[str, Any] = change["after_unknown"]
+        """Which attributes of a resource are known only after apply."""
+        after_unknown: dict[str, Any] = self.raw.resource_changes[address]["change"]["after_unknown"]
         return after_unknown
 
     def addresses(self) -> set[str]:
-        """Addresses (inside the module) of every managed resource the plan creates."""
-        prefix = f"{MODULE}."
-        return {
-            a.removeprefix(prefix)
-            for a, rc in self.raw.resource_changes.items()
-            if a.startswith(prefix) and rc["mode"] == "managed"
-        }
+        """Addresses of every managed resource the plan creates."""
+        return {a for a, rc in self.raw.resource_changes.items() if rc["mode"] == "managed"}
 
     def output(self, name: str) -> Any:
         """A module output's value if known at plan time, else None."""
@@ -60,8 +56,7 @@ class Plan:
 
     def module_config(self) -> dict[str, Any]:
         """The module's configuration as Terraform parsed it (expressions, not values)."""
-        root = self.raw.configuration["root_module"]
-        config: dict[str, Any] = root["module_calls"]["this"]["module"]
+        config: dict[str, Any] = self.raw.configuration["root_module"]
         return config
 
 

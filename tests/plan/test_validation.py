@@ -131,7 +131,7 @@ def errors_by_input(message: str) -> dict[str, str]:
     """Split Terraform's flattened output into the validation message of each refused input."""
     errors: dict[str, str] = {}
     for block in message.split("Error: Invalid value for variable")[1:]:
-        found = re.search(r"\d+: +(\w+) += var\.\1\b(.*?)This was checked by", block)
+        found = re.search(r'variable "(\w+)" \{(.*?)This was checked by', block)
         if found:
             errors[found.group(1)] = errors.get(found.group(1), "") + found.group(2)
     return errors
