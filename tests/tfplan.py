@@ -42,7 +42,8 @@ class Plan:
 
     def unknown(self, address: str) -> dict[str, Any]:
         """Which attributes of a resource are known only after apply."""
-        after_unknown: dict[str, Any] = self.raw.resource_changes[address]["change"]["after_unknown"]
+        change = self.raw.resource_changes[address]["change"]
+        after_unknown: dict[str, Any] = change["after_unknown"]
         return after_unknown
 
     def addresses(self) -> set[str]:
