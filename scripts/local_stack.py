@@ -91,13 +91,16 @@ class Applied:
 
 
 @contextmanager
-def applied(tfdir: Path, tf_vars: dict[str, Any]) -> Iterator[Applied]:
-    """Apply a root module, plan it again, hand over its outputs, destroy it whatever happens."""
+def applied(tfdir: Path, tf_vars: dict[str, Any], replan: bool = True) -> Iterator[Applied]:
+    """Apply a root module, plan it again (unless not replan), hand over its outputs, destroy it."""
     tf = tftest.TerraformTest(str(tfdir), binary="terraform")
     tf.setup(upgrade=False, cleanup_on_exit=False)
     try:
         tf.apply(tf_vars=tf_vars)
         outputs = dict(tf.output().items())
+        if not replan:
+            yield Applied(outputs)
+            return
         second = tf.plan(output=True, tf_vars=tf_vars)
         yield Applied(outputs, pending_changes(second))
     finally:
@@ -130,20 +133,30 @@ def wait_for_mapping(lambda_client: Any, uuid_: str) -> None:
     )
 
 
+def log_events(logs: Any, group: str, start_ms: int | None = None) -> list[dict[str, Any]]:
+    """The log group's events (timestamp, message), oldest first; from start_ms on if given."""
+    paginator = logs.get_paginator("filter_log_events")
+    since = {} if start_ms is None else {"startTime": start_ms}
+    try:
+        pages = list(paginator.paginate(logGroupName=group, **since))
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+    return sorted((e for p in pages for e in p["events"]), key=lambda e: e["timestamp"])
+
+
 def log_lines(logs: Any, group: str) -> list[dict[str, Any]]:
     """Every JSON line the function wrote to its log group, oldest first."""
-    lines: list[dict[str, Any]] = []
-    paginator = logs.get_paginator("filter_log_events")
-    try:
-        pages = list(paginator.paginate(logGroupName=group))
-    except logs.exceptions.ResourceNotFoundException:
-        return lines
-    events = sorted((e for p in pages for e in p["events"]), key=lambda e: e["timestamp"])
-    for event in events:
-        for text in event["message"].splitlines():
-            if text.startswith("{"):
-                lines.append(json.loads(text))
-    return lines
+    return json_lines(log_events(logs, group))
+
+
+def json_lines(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The JSON lines among log events' messages, in order."""
+    return [
+        json.loads(text)
+        for event in events
+        for text in event["message"].splitlines()
+        if text.startswith("{")
+    ]
 
 
 def processed(lines: list[dict[str, Any]], key: str = "pk") -> Counter[str]:
@@ -182,3 +195,91 @@ def queue_messages(sqs: Any, url: str, wait: float) -> list[dict[str, Any]]:
         bodies += [json.loads(m["Body"]) for m in answer.get("Messages", [])]
         if bodies or time.monotonic() > deadline:
             return bodies
+
+
+def set_environment(lambda_client: Any, function_name: str, variables: dict[str, str]) -> None:
+    """Replace the function's environment variables and wait until the change is in force."""
+    lambda_client.update_function_configuration(
+        FunctionName=function_name, Environment={"Variables": variables}
+    )
+    wait_until(
+        f"the new environment of {function_name} to be in force",
+        lambda: (
+            True
+            if lambda_client.get_function_configuration(FunctionName=function_name).get(
+                "LastUpdateStatus"
+            )
+            == "Successful"
+            else None
+        ),
+    )
+
+
+def stream_records(streams: Any, stream_arn: str) -> list[dict[str, Any]]:
+    """Every record still on a DynamoDB stream, each shard from its oldest record (TRIM_HORIZON)."""
+    records: list[dict[str, Any]] = []
+    shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    for shard in shards:
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        ).get("ShardIterator")
+        while iterator:
+            answer = streams.get_records(ShardIterator=iterator)
+            if not answer["Records"]:
+                break  # an open shard always hands out a next iterator: stop at its end
+            records += answer["Records"]
+            iterator = answer.get("NextShardIterator")
+    return records
+
+
+@dataclass
+class FailureDestination:
+    """An on-failure destination, an SQS queue or an S3 bucket, read and emptied as it fills."""
+
+    sqs: Any
+    s3: Any
+    queue_url: str | None = None
+    bucket: str | None = None
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Move the failure records that arrived since the last call into `received`; return all."""
+        if self.queue_url:
+            while messages := self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", []):
+                for message in messages:
+                    self.received.append(json.loads(message["Body"]))
+                    self.sqs.delete_message(
+                        QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                    )
+        if self.bucket:
+            listing = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+            for key in sorted(o["Key"] for page in listing for o in page.get("Contents", [])):
+                body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+                self.received.append(json.loads(body))
+                self.s3.delete_object(Bucket=self.bucket, Key=key)
+        return self.received
+
+
+def covered_inserts(
+    failures: list[dict[str, Any]], stream: list[dict[str, Any]], key: str = "pk"
+) -> Counter[str]:
+    """How many failure records cover each insert (by partition key).
+
+    A record either carries its stream records (S3: payload.Records) or names a range of
+    sequence numbers (SQS, SNS: DDBStreamBatchInfo), resolved against the stream's records.
+    """
+    covered: Counter[str] = Counter()
+    for failure in failures:
+        if "payload" in failure:
+            records = failure["payload"]["Records"]
+        else:
+            info = failure["DDBStreamBatchInfo"]
+            first, last = int(info["startSequenceNumber"]), int(info["endSequenceNumber"])
+            records = [r for r in stream if first <= int(r["dynamodb"]["SequenceNumber"]) <= last]
+        for record in records:
+            if record.get("eventName") == "INSERT":
+                (value,) = record["dynamodb"]["Keys"][key].values()
+                covered[str(value)] += 1
+    return covered

@@ -1,0 +1,293 @@
+"""Fault suite: inject each fault on LocalStack and count what became of every insert.
+
+One stack (tests/e2e/faults/), applied once. Each phase writes one burst of items (one batch, as
+the mapping waits 1 s to fill a batch), lets it settle, and counts from the function's log lines
+and the failure destination only: processed once, more than once, on the destination, lost.
+Lost must be 0 in every row. The table goes to stdout and to .local/fault-table.md.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from local_stack import (
+    REPO,
+    FailureDestination,
+    LocalStack,
+    applied,
+    covered_inserts,
+    failed,
+    json_lines,
+    log_events,
+    log_lines,
+    processed,
+    put,
+    set_environment,
+    stream_records,
+    unique,
+    wait_for_mapping,
+    wait_until,
+)
+from package_lambda import build
+
+FAULTS = Path(__file__).parent / "faults"
+PACKAGE = REPO / ".local" / "fault-package.zip"
+TABLE = REPO / ".local" / "fault-table.md"
+
+# As in faults/main.tf: a 3 s timeout, 2 retries (3 tries per batch), a 1000 ms margin.
+TRIES = 3
+MARGIN_MS = "1000"
+# Six items of 700 ms need 4.2 s: more than one 3 s invocation, less than two.
+SLOW_ITEMS, SLOW_MS = 6, 700
+FAIL_FIRST_K = 2  # the last try a batch gets succeeds
+EXPANDED = ("1" + "0" * 100, "1234567895171680000000000000000000000000")
+# A platform line or the runtime's report of an invocation that failed as a whole.
+FUNCTION_ERROR = re.compile(r"Task timed out after|Runtime exited with error|^\[ERROR\]", re.M)
+
+
+@dataclass
+class Row:
+    """What became of one fault's inserts."""
+
+    fault: str
+    written: int
+    once: int
+    more: int
+    destination: int
+    lost: int
+    errors: int
+    seconds: float
+    lines: list[dict[str, Any]] = field(repr=False)  # the phase's JSON log lines
+    processed: Counter[str] = field(repr=False)
+
+
+@dataclass
+class Stack:
+    """The applied fault stack and the clients the phases use."""
+
+    localstack: LocalStack
+    outputs: dict[str, Any]
+    destination: FailureDestination
+
+    def item(self, pk: str, **attributes: dict[str, Any]) -> dict[str, Any]:
+        return {"pk": {"S": pk}, **attributes}
+
+    def run(self, fault: str, items: list[dict[str, Any]]) -> Row:
+        """Write the items, wait until each is processed or on the destination, and count."""
+        dynamodb, logs = self.localstack.client("dynamodb"), self.localstack.client("logs")
+        group, keys = self.outputs["log_group_name"], [item["pk"]["S"] for item in items]
+        print(f"==> fault suite: {fault} ({len(items)} inserts)", flush=True)
+        started, start_ms = time.monotonic(), int(time.time() * 1000)
+        for item in items:
+            put(dynamodb, self.outputs["table_name"], item)
+
+        def counts() -> tuple[Counter[str], Counter[str]]:
+            done = processed(log_lines(logs, group))
+            failures = self.destination.drain()
+            stream = stream_records(
+                self.localstack.client("dynamodbstreams"), self.outputs["stream_arn"]
+            )
+            covered = covered_inserts(failures, stream)
+            return (
+                Counter({k: done[k] for k in keys if done[k]}),
+                Counter({k: covered[k] for k in keys if covered[k]}),
+            )
+
+        def settled() -> tuple[Counter[str], Counter[str]] | None:
+            # Every insert accounted for, and no change over two more seconds (a retry that
+            # repeats inserts already seen would come within that time).
+            first = counts()
+            if set(keys) - set(first[0]) - set(first[1]):
+                return None
+            time.sleep(2)
+            return first if counts() == first else None
+
+        done, covered = wait_until(f"the {fault} inserts to settle", settled, timeout=90)
+        events = log_events(logs, group, start_ms)
+        errors = sum(len(FUNCTION_ERROR.findall(event["message"])) for event in events)
+        return Row(
+            fault=fault,
+            written=len(keys),
+            once=sum(1 for k in keys if done[k] == 1),
+            more=sum(1 for k in keys if done[k] > 1),
+            destination=sum(1 for k in keys if covered[k]),
+            lost=sum(1 for k in keys if not done[k] and not covered[k]),
+            errors=errors,
+            seconds=time.monotonic() - started,
+            lines=json_lines(events),
+            processed=done,
+        )
+
+
+def warm_up(stack: Stack) -> None:
+    """Insert until one insert comes through: the poller misses writes made as it starts."""
+    dynamodb, logs = stack.localstack.client("dynamodb"), stack.localstack.client("logs")
+    wait_for_mapping(stack.localstack.client("lambda"), stack.outputs["event_source_mapping_uuid"])
+    for attempt in range(1, 13):
+        put(dynamodb, stack.outputs["table_name"], stack.item(f"warm-up-{attempt}"))
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if processed(log_lines(logs, stack.outputs["log_group_name"])):
+                return
+            time.sleep(0.5)
+    raise AssertionError("no warm-up insert was processed within a minute")
+
+
+def table(rows: list[Row]) -> str:
+    """The counts as one Markdown table."""
+    head = (
+        "| fault | written | processed once | processed more than once "
+        "| on the failure destination | lost | function errors |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+    )
+    body = "".join(
+        f"| {r.fault} | {r.written} | {r.once} | {r.more} | {r.destination} | {r.lost} "
+        f"| {r.errors} |\n"
+        for r in rows
+    )
+    return head + body
+
+
+def test_faults(localstack: LocalStack) -> None:
+    PACKAGE.parent.mkdir(exist_ok=True)
+    PACKAGE.write_bytes(build(REPO / "lambda" / "insert_trigger", (FAULTS / "processor", "")))
+    tf_vars = {
+        "name": unique("faults"),
+        "table_name": unique("faults-table"),
+        "package_path": str(PACKAGE),
+    }
+    began = time.monotonic()
+    with applied(FAULTS, tf_vars, replan=False) as applied_stack:
+        outputs = applied_stack.outputs["module"]
+        destination = FailureDestination(
+            localstack.client("sqs"),
+            localstack.client("s3"),
+            queue_url=outputs.get("failure_queue_url"),
+            bucket=outputs.get("failure_bucket_name"),
+        )
+        stack = Stack(localstack, outputs, destination)
+        print(f"==> fault suite: stack applied after {time.monotonic() - began:.0f} s")
+        try:
+            rows = run_phases(stack)
+        finally:
+            destination.drain()  # an S3 bucket must be empty for destroy
+    print(f"==> fault suite: done after {time.monotonic() - began:.0f} s")
+    text = table(rows)
+    TABLE.write_text(text)
+    print("\n" + text)
+    check(rows)
+
+
+def run_phases(stack: Stack) -> list[Row]:
+    """Each fault in turn; two of them change the function's environment first."""
+    item, slow = stack.item, {"fault": {"S": "slow"}, "ms": {"N": str(SLOW_MS)}}
+    warm_up(stack)
+    rows = [
+        stack.run(
+            f"processor fails the first {FAIL_FIRST_K} tries of an item",
+            [
+                item("first-1"),
+                item("first-2", fault={"S": "fail_first"}, k={"N": str(FAIL_FIRST_K)}),
+                item("first-3"),
+            ],
+        ),
+        stack.run(
+            "function process dies mid-batch",
+            [
+                item("crash-1"),
+                item("crash-2"),
+                item("crash-3", fault={"S": "crash"}),
+                item("crash-4"),
+            ],
+        ),
+        stack.run(
+            "insert carries expanded numbers",
+            [
+                item("expanded-1", n={"N": EXPANDED[0]}),
+                item("expanded-2", n={"N": EXPANDED[1]}, ns={"NS": list(EXPANDED)}),
+                item("expanded-3"),
+            ],
+        ),
+        stack.run(
+            f"processor too slow for timeout, deadline stop ({MARGIN_MS} ms margin)",
+            [item(f"deadline-{n}", **slow) for n in range(1, SLOW_ITEMS + 1)],
+        ),
+    ]
+    lambda_, name = stack.localstack.client("lambda"), stack.outputs["function_name"]
+    processor = {"INSERT_PROCESSOR": "fault_processor:process"}
+    set_environment(lambda_, name, {**processor, "DEADLINE_MARGIN_MS": "0"})
+    rows.append(
+        stack.run(
+            "processor too slow for timeout, no deadline stop (margin 0)",
+            [item(f"nodeadline-{n}", **slow) for n in range(1, SLOW_ITEMS + 1)],
+        )
+    )
+    set_environment(
+        lambda_,
+        name,
+        {"INSERT_PROCESSOR": "no_such_module:process", "DEADLINE_MARGIN_MS": MARGIN_MS},
+    )
+    rows.append(
+        stack.run(
+            "INSERT_PROCESSOR names a missing module",
+            [item(f"missing-{n}") for n in range(1, 4)],
+        )
+    )
+    return rows
+
+
+def check(rows: list[Row]) -> None:
+    """Lost is 0 everywhere, and each fault did what it should; all mismatches in one message."""
+    first, crash, expanded, deadline, nodeadline, missing = rows
+    problems: list[str] = []
+
+    def expect(row: Row, what: str, got: object, wanted: object) -> None:
+        if got != wanted:
+            problems.append(f"{row.fault}: {what} is {got!r}, expected {wanted!r}")
+
+    for row in rows:
+        expect(row, "lost", row.lost, 0)
+    for row in (first, expanded, deadline):
+        expect(row, "processed once", row.once, row.written)
+        expect(row, "on the failure destination", row.destination, 0)
+    expect(first, "failed tries of first-2", failed(first.lines)["first-2"], FAIL_FIRST_K)
+    expect(first, "function errors", first.errors, 0)
+    expect(expanded, "function errors", expanded.errors, 0)
+
+    # The two inserts before the crash ran again with the batch; the crashing one ran once.
+    expect(crash, "function errors", crash.errors, 1)
+    expect(
+        crash,
+        "times processed",
+        dict(crash.processed),
+        {"crash-1": 2, "crash-2": 2, "crash-3": 1, "crash-4": 1},
+    )
+
+    expect(deadline, "function errors", deadline.errors, 0)
+    stops = [line for line in deadline.lines if line.get("message") == "stopped for the deadline"]
+    expect(deadline, "invocations stopped for the deadline > 0", bool(stops), True)
+
+    # Every try times out, each repeating the inserts before the timeout; the rest of the batch
+    # ends on the failure destination.
+    expect(nodeadline, "function errors", nodeadline.errors, TRIES)
+    expect(nodeadline, "processed more than once > 0", nodeadline.more > 0, True)
+    expect(nodeadline, "on the failure destination > 0", nodeadline.destination > 0, True)
+
+    expect(missing, "processed", missing.once + missing.more, 0)
+    expect(missing, "on the failure destination", missing.destination, missing.written)
+    expect(missing, "failed tries of missing-1", failed(missing.lines)["missing-1"], TRIES)
+    errors = [
+        line["error"]["message"] for line in missing.lines if line.get("message") == "insert failed"
+    ]
+    expect(
+        missing,
+        "error lines naming INSERT_PROCESSOR",
+        all("INSERT_PROCESSOR" in e for e in errors) and bool(errors),
+        True,
+    )
+    assert not problems, "\n".join(problems)
