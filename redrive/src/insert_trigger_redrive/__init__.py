@@ -1,0 +1,14 @@
+"""Redrive the inserts a DynamoDB stream mapping failed to process, through the same function."""
+
+from insert_trigger_redrive.aws import Clients, aws_clients
+from insert_trigger_redrive.core import Outcome, RedriveError, Summary, find_mapping, redrive
+
+__all__ = [
+    "Clients",
+    "Outcome",
+    "RedriveError",
+    "Summary",
+    "aws_clients",
+    "find_mapping",
+    "redrive",
+]
