@@ -1,27 +1,51 @@
 """Turn a stream image (DynamoDB JSON) into the plain values boto3's TypeDeserializer gives.
 
-The one difference: binaries, base64 text in stream events, come out decoded, as bytes.
+Two differences: binaries, base64 text in stream events, come out decoded, as bytes; and every
+number DynamoDB holds is read, including those boto3 refuses ("1" and 100 zeros is 1E+100).
 """
 
 from __future__ import annotations
 
 from binascii import a2b_base64
-from decimal import Clamped, Context, Inexact, Overflow, Rounded, Underflow
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    Clamped,
+    Context,
+    Decimal,
+    Inexact,
+    Overflow,
+    Rounded,
+    Subnormal,
+    Underflow,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from decimal import Decimal
     from typing import Any
 
-# boto3's DYNAMODB_CONTEXT, repeated here: the same limits and traps, so a number converts, or
-# fails, exactly as it does there (a test holds the two equal).
+# DynamoDB's numbers: at most 38 significant digits (leading and trailing zeros do not count),
+# magnitude 0 or 1E-130 to 9.9999999999999999999999999999999999999E+125. Most number text is
+# written with 38 digits or fewer, and this context converts it in one C call, refusing what
+# falls outside: it is boto3's DYNAMODB_CONTEXT with DynamoDB's own exponent range (boto3's
+# lets 1E-165 and 9E+126 through) and Subnormal trapped, so that below 1E-130 raises too.
+# Where it converts, its Decimal is boto3's, digit for digit. Text it refuses goes through
+# _exact_number, which counts digits as DynamoDB does ("1" and 100 zeros is 1E+100).
 _NUMBERS = Context(
-    Emin=-128,
-    Emax=126,
+    Emin=-130,
+    Emax=125,
     prec=38,
-    traps=[Clamped, Overflow, Inexact, Rounded, Underflow],
+    traps=[Clamped, Overflow, Inexact, Rounded, Underflow, Subnormal],
 )
+# Exact for any text Python reads as a number, however long: used only on _NUMBERS' refusals.
+_EXACT = Context(prec=MAX_PREC, Emin=MIN_EMIN, Emax=MAX_EMAX, traps=[])
+# boto3's limits without its traps: a zero keeps the exponent boto3 gives it, clamped if absurd.
+_ZEROS = Context(prec=38, Emin=-128, Emax=126, traps=[])
+MOST_DIGITS = 38
+LOWEST_EXPONENT = -130  # adjusted exponent of the smallest magnitude, 1E-130
+HIGHEST_EXPONENT = 125  # and of the largest, 9.99…E+125
 _create_decimal = _NUMBERS.create_decimal
 
 
@@ -77,8 +101,12 @@ def _map(raw: dict[str, Any]) -> dict[str, Any]:
         except ImageError as error:
             error.at(name)
             raise
-        except ArithmeticError as error:
-            raise _number_error("N", value, error).at(name) from error
+        except ArithmeticError:
+            # Rare: more than 38 digits as written, or out of range. The exact path decides.
+            try:
+                item[name] = _exact_number(value, "N")
+            except ImageError as error:
+                raise error.at(name) from None
         except (TypeError, ValueError, KeyError):
             raise _not_an_attribute(attribute).at(name) from None
     return item
@@ -118,12 +146,38 @@ def _number(raw: str, tag: str = "N") -> Decimal:
         raise _wrong_type(tag, raw, "a number in a string")
     try:
         number = _create_decimal(raw)
-    except ArithmeticError as error:
-        raise _number_error(tag, raw, error) from error
+    except ArithmeticError:
+        return _exact_number(raw, tag)
     # boto3 turns text that is not a number into NaN without a word; no item holds one.
     if not number.is_finite():
         raise ImageError(tag, f"{raw!r:.60} is not a number")
     return number
+
+
+def _exact_number(raw: str, tag: str) -> Decimal:
+    """``raw``, valid number text _NUMBERS refused, as DynamoDB's rules judge it, digit by digit."""
+    mantissa, _, exponent_text = raw.replace("E", "e").partition("e")
+    coefficient = _EXACT.create_decimal(mantissa)
+    if coefficient.is_zero():
+        return _ZEROS.create_decimal(raw)
+    sign, digits, _ = coefficient.as_tuple()
+    exponent = coefficient.adjusted() - len(digits) + 1
+    significant = len(digits)
+    while digits[significant - 1] == 0:  # the coefficient has no leading zeros, only trailing
+        significant -= 1
+    try:
+        exponent += len(digits) - significant + int(exponent_text or 0)
+    except ValueError:  # more digits of exponent than int() reads: far out of range
+        raise _out_of_range(tag, raw) from None
+    if significant > MOST_DIGITS:
+        raise ImageError(
+            tag,
+            f"{raw!r:.60} has {significant} significant digits; DynamoDB keeps at most "
+            f"{MOST_DIGITS}",
+        )
+    if not LOWEST_EXPONENT <= exponent + significant - 1 <= HIGHEST_EXPONENT:
+        raise _out_of_range(tag, raw)
+    return Decimal((sign, digits[:significant], exponent))
 
 
 def _binary(raw: str, tag: str = "B") -> bytes:
@@ -188,9 +242,12 @@ def _not_an_attribute(attribute: object) -> ImageError:
     return ImageError(None, f"expected one {{tag: value}} pair, got {_show(attribute)}")
 
 
-def _number_error(tag: str, raw: str, error: ArithmeticError) -> ImageError:
-    reason = type(error).__name__
-    return ImageError(tag, f"{raw!r:.60} does not fit DynamoDB's 38 digits and range ({reason})")
+def _out_of_range(tag: str, raw: str) -> ImageError:
+    return ImageError(
+        tag,
+        f"{raw!r:.60} is outside DynamoDB's range: 0, or a magnitude from 1E-130 to "
+        "9.9999999999999999999999999999999999999E+125",
+    )
 
 
 def _wrong_type(tag: str, raw: object, expected: str) -> ImageError:

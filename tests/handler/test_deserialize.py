@@ -1,14 +1,17 @@
-"""deserialize_image gives exactly what boto3's TypeDeserializer gives, and fails where it fails."""
+"""deserialize_image reads every number DynamoDB holds, and elsewhere gives what boto3 gives."""
 
 from __future__ import annotations
 
 import copy
 import decimal
+import re
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
 from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer
+from handler.dynamodb_numbers import MOST_DIGITS, dynamodb_number, number_writings
 from handler.support import (
     EDGE_NUMBERS,
     boto3_canonical,
@@ -50,33 +53,87 @@ def test_order_items_in_a_batch_match_boto3() -> None:
                 assert canonical(deserialize_image(image)) == boto3_canonical(image)
 
 
-def test_our_number_context_is_boto3s() -> None:
-    # GIVEN boto3's DynamoDB context, WHEN compared with ours, THEN limits and traps agree
-    for setting in ("prec", "Emin", "Emax", "rounding", "capitals", "clamp"):
+def test_our_number_context_is_boto3s_but_for_the_range() -> None:
+    # GIVEN boto3's DynamoDB context, WHEN compared with our fast one, THEN the same digits and
+    # rounding, and traps a superset: ours also stops below 1E-130 (Subnormal) and above E+125
+    for setting in ("prec", "rounding", "capitals", "clamp"):
         assert getattr(_NUMBERS, setting) == getattr(DYNAMODB_CONTEXT, setting), setting
-    assert _NUMBERS.traps == DYNAMODB_CONTEXT.traps
+    assert {signal for signal, on in DYNAMODB_CONTEXT.traps.items() if on} < {
+        signal for signal, on in _NUMBERS.traps.items() if on
+    }
+    assert (_NUMBERS.Emin, _NUMBERS.Emax) == (-130, 125)
+
+
+def numbers_in(value: dict[str, Any]) -> list[str]:
+    """Every N and NS text inside an attribute value, however deep."""
+    ((tag, raw),) = value.items()
+    if tag == "N":
+        return [raw]
+    if tag == "NS":
+        return list(raw)
+    if tag in ("L", "M"):
+        members = raw if tag == "L" else raw.values()
+        return [text for member in members for text in numbers_in(member)]
+    return []
 
 
 @settings(max_examples=600, deadline=None)
 @given(image=images)
-def test_any_image_matches_boto3_or_both_fail(image: dict[str, Any]) -> None:
-    # GIVEN any image of nested types and numbers up to and past DynamoDB's limits
+def test_any_image_matches_boto3_where_dynamodb_holds_its_numbers(image: dict[str, Any]) -> None:
+    # GIVEN any image of nested types, with numbers up to and past DynamoDB's limits
     untouched = copy.deepcopy(image)
+    texts = [text for value in image.values() for text in numbers_in(value)]
+    held = all(dynamodb_number(text) is not None for text in texts)
 
     # WHEN boto3 deserialises it
     expected = refusal_or(lambda: boto3_canonical(image))
-    if isinstance(expected, decimal.DecimalException):
-        event("boto3 refuses a number")
-        # THEN where boto3 refuses a number, so do we, for the same decimal signal
-        with pytest.raises(ImageError) as ours:
+    if not held:
+        event("a number DynamoDB cannot hold")
+        # THEN a number DynamoDB cannot hold is refused, whatever boto3 makes of it
+        with pytest.raises(ImageError, match=r"significant digits|outside DynamoDB's range"):
             deserialize_image(image)
-        assert type(ours.value.__cause__) is type(expected)
+    elif isinstance(expected, decimal.DecimalException):
+        event("boto3 refuses a number DynamoDB holds")
+        # THEN where boto3 refuses a number DynamoDB holds, we read it (its value is checked
+        # number by number below)
+        deserialize_image(image)
     else:
-        # THEN otherwise we give the same item
+        # THEN otherwise we give boto3's item, type for type and digit for digit
         assert canonical(deserialize_image(image)) == expected
 
     # AND the input is left as it was
     assert image == untouched
+
+
+def check_against_the_oracle(text: str) -> None:
+    """What deserialize_image makes of ``text``: DynamoDB's number, and boto3's where it can."""
+    held = dynamodb_number(text)
+    boto3_number = refusal_or(lambda: TypeDeserializer().deserialize({"N": text}))
+    if held is None:
+        event("refused: DynamoDB holds no such number")
+        # THEN text that is no number DynamoDB holds is refused, naming the attribute
+        with pytest.raises(ImageError, match=r"^attribute n \(N\): "):
+            deserialize_image({"n": {"N": text}})
+        return
+    number = deserialize_image({"n": {"N": text}})["n"]
+    # THEN the value is DynamoDB's, exactly, in at most 38 digits
+    assert Fraction(number) == held.value
+    assert len(number.as_tuple().digits) <= MOST_DIGITS
+    if isinstance(boto3_number, Decimal):
+        event("boto3 reads it too")
+        # AND where boto3 reads it, ours is boto3's Decimal, digit for digit
+        assert (number.as_tuple(), str(number)) == (boto3_number.as_tuple(), str(boto3_number))
+    else:
+        # (boto3 refuses it: more than 38 digits as written, or 38 digits below 1E-128)
+        event(f"boto3 refuses it: {type(boto3_number).__name__}")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=number_writings())
+def test_any_writing_of_a_number_is_read_as_dynamodb_holds_it(text: str) -> None:
+    # GIVEN a number written any way: zeros before and after, a point anywhere, an exponent;
+    # WHEN read, THEN as DynamoDB's rules say (see check_against_the_oracle)
+    check_against_the_oracle(text)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -84,7 +141,8 @@ def test_any_image_matches_boto3_or_both_fail(image: dict[str, Any]) -> None:
     text=st.one_of(
         st.sampled_from(EDGE_NUMBERS),
         number_texts(),
-        # Around 38 significant digits, where Inexact and Rounded begin.
+        st.text(alphabet="0123456789.eE+- _", max_size=12),
+        # Around 38 significant digits, where boto3's Inexact and Rounded begin.
         st.builds(
             lambda digits, zeros: str(digits) + "0" * zeros,
             st.integers(10**35, 10**40),
@@ -92,41 +150,73 @@ def test_any_image_matches_boto3_or_both_fail(image: dict[str, Any]) -> None:
         ),
     )
 )
-def test_any_number_converts_or_fails_as_in_boto3(text: str) -> None:
-    # GIVEN number text, WHEN boto3 converts it
-    expected = refusal_or(lambda: TypeDeserializer().deserialize({"N": text}))
-    if isinstance(expected, decimal.DecimalException):
-        event(f"boto3 refuses: {type(expected).__name__}")
-        # THEN we fail too, with the same signal as the cause
-        with pytest.raises(ImageError, match=r"does not fit DynamoDB's 38 digits") as ours:
-            deserialize_image({"n": {"N": text}})
-        assert type(ours.value.__cause__) is type(expected)
-    else:
-        # THEN the same digits and exponent come out
-        assert isinstance(expected, Decimal)
-        number = deserialize_image({"n": {"N": text}})["n"]
-        assert (number.as_tuple(), str(number)) == (expected.as_tuple(), str(expected))
+def test_any_text_is_read_as_dynamodb_holds_it_or_refused(text: str) -> None:
+    # GIVEN number text and text that only looks like it, WHEN read, THEN as the oracle says
+    check_against_the_oracle(text)
+
+
+NINES = "9" * MOST_DIGITS
 
 
 @pytest.mark.parametrize(
-    ("text", "signal"),
+    ("text", "value"),
     [
-        ("123456789012345678901234567890123456789", decimal.Inexact),
-        ("1234567890123456789012345678901234567800", decimal.Rounded),
-        ("1E+127", decimal.Overflow),
-        ("1E-166", decimal.Underflow),
-        ("0E+200", decimal.Clamped),
+        ("1" + "0" * 100, "1E+100"),
+        ("1234567895171680000000000000000000000000", "1.23456789517168E+39"),
+        ("1E-130", "1E-130"),
+        ("-1E-130", "-1E-130"),
+        ("0." + "0" * 129 + "1", "1E-130"),
+        (f"9.{NINES[1:]}E+125", f"9.{NINES[1:]}E+125"),
+        (f"-{NINES}" + "0" * 88, f"-9.{NINES[1:]}E+125"),
+        (
+            "1.2345678901234567890123456789012345678E-130",
+            "1.2345678901234567890123456789012345678E-130",
+        ),
+        (
+            "000" + "12345678901234567890123456789012345678" + "0" * 50,
+            "1.2345678901234567890123456789012345678E+87",
+        ),
+        ("0" * 200, "0"),
+        ("0E+200", "0E+126"),
     ],
+    ids=lambda text: text if len(text) < 30 else f"{text[:12]}…{len(text)} chars",
 )
-def test_numbers_boto3_refuses_are_refused(text: str, signal: type[Exception]) -> None:
-    # GIVEN a number past DynamoDB's precision or range
-    with pytest.raises(signal):
-        TypeDeserializer().deserialize({"N": text})
+def test_numbers_dynamodb_holds_are_read(text: str, value: str) -> None:
+    # GIVEN text for a number DynamoDB holds, some of which boto3 refuses
+    # WHEN read, THEN the value is that number, in at most 38 digits
+    number = deserialize_image({"price": {"N": text}})["price"]
+    assert (str(number), number) == (value, Decimal(text))
+    assert deserialize_image({"prices": {"NS": [text]}})["prices"] == {Decimal(value)}
 
-    # WHEN we read it, THEN an ImageError names the attribute and the decimal signal
-    with pytest.raises(ImageError, match=rf"attribute price \(N\): .*{signal.__name__}") as error:
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("1E+126", "outside DynamoDB's range"),
+        ("10E+125", "outside DynamoDB's range"),
+        ("1" + "0" * 126, "outside DynamoDB's range"),
+        ("1E-131", "outside DynamoDB's range"),
+        (f"0.{NINES}E-130", "outside DynamoDB's range"),
+        ("-1E-131", "outside DynamoDB's range"),
+        ("1E+127", "outside DynamoDB's range"),
+        ("1E+" + "9" * 5000, "outside DynamoDB's range"),
+        ("123456789012345678901234567890123456789", "has 39 significant digits"),
+        ("1234567890123456789012345678901234567890", "has 39 significant digits"),
+        (f"{NINES}9E+10", "has 39 significant digits"),
+        ("0.000" + "1" * 39 + "000", "has 39 significant digits"),
+    ],
+    ids=lambda text: text if len(text) < 30 else f"{text[:12]}…{len(text)} chars",
+)
+def test_numbers_dynamodb_cannot_hold_are_refused(text: str, problem: str) -> None:
+    # GIVEN number text just past DynamoDB's range or 38 digits
+    assert dynamodb_number(text) is None
+    # WHEN read, THEN an ImageError names the attribute, the text and what is wrong
+    with pytest.raises(
+        ImageError, match=rf"^attribute price \(N\): '{re.escape(text[:20])}.*{problem}"
+    ):
         deserialize_image({"price": {"N": text}})
-    assert isinstance(error.value.__cause__, signal)
+    with pytest.raises(ImageError, match=rf"^attribute prices \(NS\): .*{problem}"):
+        deserialize_image({"prices": {"NS": ["1", text]}})
 
 
 @pytest.mark.parametrize("text", ["NaN", "-Infinity", "sNaN", "twelve", ""])
