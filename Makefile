@@ -25,7 +25,7 @@ export TF_IN_AUTOMATION   := 1
 
 EXAMPLES := $(wildcard examples/*)
 
-.PHONY: help demo test lint unit plan e2e package docs bench up down clean
+.PHONY: help demo test lint unit plan e2e package docs bench up down clean redrive
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,10 +51,10 @@ lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt 
 	@echo "==> checkov (module)"
 	@mkdir -p $(LOCAL)/tmp && TMPDIR=$(abspath $(LOCAL))/tmp $(LINT_VENV)/bin/checkov --quiet --compact --framework terraform --directory . --skip-download --skip-path examples --skip-path tests --skip-path bench --skip-path .local
 	@echo "==> ruff"
-	@$(VENV)/bin/ruff check lambda tests bench scripts emulator examples
-	@$(VENV)/bin/ruff format --check lambda tests bench scripts emulator examples
+	@$(VENV)/bin/ruff check lambda tests bench scripts emulator examples redrive
+	@$(VENV)/bin/ruff format --check lambda tests bench scripts emulator examples redrive
 	@echo "==> mypy --strict"
-	@$(VENV)/bin/mypy --strict lambda/insert_trigger tests scripts bench examples/content-filter/processor
+	@$(VENV)/bin/mypy --strict lambda/insert_trigger tests scripts bench examples/content-filter/processor redrive/src/insert_trigger_redrive
 
 unit: $(VENV)/.stamp ## Handler and package tests only (seconds, no Terraform).
 	@$(PY) -m pytest tests/handler tests/test_package.py
@@ -67,6 +67,10 @@ e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts Local
 
 package: $(VENV)/.stamp ## Rebuild the handler zip and the content-filter example's zip (byte-identical on rebuild).
 	@$(PY) scripts/package_lambda.py
+
+redrive: $(VENV)/.stamp ## Send FUNCTION's failed inserts back through it (DRY_RUN=1 only lists); AWS settings from the environment.
+	@test -n "$(FUNCTION)" || { echo "error: FUNCTION is required: make redrive FUNCTION=<function name> [DRY_RUN=1]" >&2; exit 2; }
+	@PYTHONPATH=redrive/src $(PY) -m insert_trigger_redrive --function-name "$(FUNCTION)" $(if $(filter-out 0,$(DRY_RUN)),--dry-run)
 
 docs: $(VENV)/.stamp ## Rewrite the README's inputs and outputs tables from variables.tf and outputs.tf.
 	@$(PY) scripts/readme_tables.py --write
