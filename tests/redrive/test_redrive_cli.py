@@ -85,7 +85,7 @@ def test_an_aws_error_exits_2(aws: Aws, capsys: pytest.CaptureFixture[str]) -> N
     def broken(**kwargs: object) -> dict[str, object]:
         raise client_error("ServiceUnavailable", "try later")
 
-    aws.s3.list_objects_v2 = broken  # type: ignore[method-assign,assignment]
+    aws.s3.list_objects_v2 = broken  # type: ignore[method-assign]
 
     assert cli.main(["--function-name", FUNCTION]) == 2
     assert "AWS error" in capsys.readouterr().err

@@ -85,7 +85,7 @@ def test_s3_payloads_are_redriven_in_order_then_removed() -> None:
     }
     assert summary.ok
     assert f"s3://orders-insert-trigger-failures/{s3_key('02')}" in progress
-    assert "redriven 1 records; removed" in progress
+    assert "redriven 1 record; removed" in progress
 
 
 def test_a_second_run_finds_nothing() -> None:
@@ -344,6 +344,48 @@ def test_a_trimmed_range_is_unrecoverable_and_named(code: str, reason: str) -> N
     assert "UNRECOVERABLE" in progress
     assert aws.sqs.released == [message]
     assert aws.lambda_.invocations == []
+
+
+def test_a_stream_fault_leaves_that_record_for_a_later_run_and_goes_on() -> None:
+    # GIVEN a stream that fails with a service fault for the first range only
+    aws = sqs_aws()
+    faulty = aws.sqs.send(failure_body(10, 10))
+    fine = aws.sqs.send(failure_body(16, 16))
+    read = aws.streams.get_shard_iterator
+
+    def flaky(**kwargs: Any) -> dict[str, Any]:
+        if kwargs["SequenceNumber"] == "10":
+            raise client_error("InternalFailure", "unknown error")
+        return read(**kwargs)
+
+    aws.streams.get_shard_iterator = flaky  # type: ignore[method-assign]
+
+    summary, progress = run(aws)
+
+    # THEN that message stays (not called unrecoverable), the next one is redriven, exit is not ok
+    assert (summary.not_read, summary.unrecoverable, summary.removed) == (1, 0, 1)
+    assert aws.sqs.deleted == [fine]
+    assert aws.sqs.released == [faulty]
+    assert "NOT READ" in progress
+    assert "InternalFailure" in progress
+    assert not summary.ok
+
+
+def test_an_object_that_cannot_be_fetched_is_left_for_a_later_run() -> None:
+    aws = s3_aws()
+    aws.s3.put(s3_key("01"), failure_body(1, 1, {"Records": [lambda_record(1)]}))
+
+    def denied(**kwargs: Any) -> dict[str, Any]:
+        raise client_error("AccessDenied", "no s3:GetObject")
+
+    aws.s3.get_object = denied  # type: ignore[method-assign]
+
+    summary, _ = run(aws)
+
+    assert summary.not_read == 1
+    assert "no s3:GetObject" in (summary.outcomes[0].not_read or "")
+    assert aws.s3.deleted == []
+    assert not summary.ok
 
 
 def test_a_range_whose_start_is_gone_is_unrecoverable() -> None:

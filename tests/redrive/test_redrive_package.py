@@ -14,8 +14,10 @@ def test_installs_offline_and_runs_from_the_installed_copy(tmp_path: Path) -> No
     # GIVEN the package folder, WHEN pip builds and installs it with no index and no isolation
     target = tmp_path / "site"
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-index"]
-        + ["--no-deps", "--no-build-isolation", "--target", str(target), str(REDRIVE)],
+        [
+            *(sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-index"),
+            *("--no-deps", "--no-build-isolation", "--target", str(target), str(REDRIVE)),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -50,6 +50,7 @@ class Outcome:
     failed_again: int = 0
     removed: bool = False
     unrecoverable: str | None = None
+    not_read: str | None = None  # an AWS error while reading it: left for a later run
     error: str | None = None  # the function's error, when records failed again
     other_function: str | None = None  # left in place: it belongs to this other function
 
@@ -84,6 +85,11 @@ class Summary:
         return sum(1 for o in self.outcomes if o.unrecoverable is not None)
 
     @property
+    def not_read(self) -> int:
+        """Failure records left in place after an AWS error while reading them."""
+        return sum(1 for o in self.outcomes if o.not_read is not None)
+
+    @property
     def removed(self) -> int:
         """Failure records removed from the destination after all their records were processed."""
         return sum(1 for o in self.outcomes if o.removed)
@@ -91,7 +97,7 @@ class Summary:
     @property
     def ok(self) -> bool:
         """True when everything found was redriven (or, in a dry run, could be)."""
-        return self.records_failed_again == 0 and self.unrecoverable == 0
+        return self.records_failed_again == 0 and self.unrecoverable == 0 and self.not_read == 0
 
     def report(self) -> str:
         """The final summary, one fact per line."""
@@ -103,6 +109,7 @@ class Summary:
             f"  {redriven}: {self.records_redriven}",
             f"  records failed again: {self.records_failed_again}",
             f"  unrecoverable failure records: {self.unrecoverable}",
+            f"  failure records not read (AWS error, run again): {self.not_read}",
             f"  failure records removed: {self.removed}",
         ]
         others = len(self.outcomes) - self.failure_records
@@ -232,20 +239,9 @@ def _redrive_one(
     outcome = Outcome(failure.label, failure.batch, other_function=failure.other_function)
     if failure.other_function is not None:
         return outcome
-    if failure.problem is not None or failure.batch is None:
-        outcome.unrecoverable = failure.problem or "no batch information"
-        return outcome
-    records = failure.records
+    records = _records_to_send(clients, mapping, failure, outcome)
     if records is None:
-        try:
-            records = [
-                record
-                for record in read_range(clients.streams, failure.batch)
-                if record.get("eventName") == "INSERT" and delivered(record, mapping.patterns)
-            ]
-        except RangeUnreadableError as error:
-            outcome.unrecoverable = f"records gone from the stream ({error})"
-            return outcome
+        return outcome
     outcome.records = len(records)
     if dry_run:
         outcome.redriven = len(records)
@@ -268,6 +264,31 @@ def _redrive_one(
     failure.remove()
     outcome.removed = True
     return outcome
+
+
+def _records_to_send(
+    clients: Clients, mapping: StreamMapping, failure: FailureRecord, outcome: Outcome
+) -> list[dict[str, Any]] | None:
+    """The stored records, or the range re-read and filtered; None (and why, in outcome) if not."""
+    if failure.read_error is not None:
+        outcome.not_read = f"could not fetch it: {failure.read_error}"
+        return None
+    if failure.problem is not None or failure.batch is None:
+        outcome.unrecoverable = failure.problem or "no batch information"
+        return None
+    if failure.records is not None:
+        return failure.records
+    try:
+        return [
+            record
+            for record in read_range(clients.streams, failure.batch)
+            if record.get("eventName") == "INSERT" and delivered(record, mapping.patterns)
+        ]
+    except RangeUnreadableError as error:
+        outcome.unrecoverable = f"records gone from the stream ({error})"
+    except ClientError as error:  # throttling or a service fault: the range may still be there
+        outcome.not_read = f"could not read the range from the stream: {error}"
+    return None
 
 
 def _invoke(
@@ -318,11 +339,17 @@ def _describe(outcome: Outcome, dry_run: bool) -> str:
         return f"{where}: belongs to function {outcome.other_function}; left in place"
     if outcome.unrecoverable is not None:
         return f"{where}: UNRECOVERABLE: {outcome.unrecoverable}; left in place"
+    if outcome.not_read is not None:
+        return f"{where}: NOT READ: {outcome.not_read}; left in place"
     if dry_run:
-        return f"{where}: would redrive {outcome.records} records, then remove it"
+        return f"{where}: would redrive {_records(outcome.records)}, then remove it"
     if outcome.failed_again:
         return (
             f"{where}: redriven {outcome.redriven} of {outcome.records}, "
             f"{outcome.failed_again} FAILED AGAIN ({outcome.error}); left in place"
         )
-    return f"{where}: redriven {outcome.redriven} records; removed"
+    return f"{where}: redriven {_records(outcome.redriven)}; removed"
+
+
+def _records(count: int) -> str:
+    return f"{count} record{'' if count == 1 else 's'}"

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from insert_trigger_redrive.aws import S3Api, SqsApi
 from insert_trigger_redrive.stream import BatchInfo
 
@@ -26,6 +28,7 @@ class FailureRecord:
     batch: BatchInfo | None = None
     records: list[dict[str, Any]] | None = None  # None: re-read the range from the stream
     problem: str | None = None  # why it cannot be read, when it cannot
+    read_error: str | None = None  # an AWS error while fetching it; a later run may succeed
     other_function: str | None = None  # set when the record names another function
 
 
@@ -72,8 +75,13 @@ class S3Failures:
 
     def __iter__(self) -> Iterator[FailureRecord]:
         for key in self.keys():
-            body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-            yield parse_failure_record(f"s3://{self.bucket}/{key}", body, self._remover(key))
+            label = f"s3://{self.bucket}/{key}"
+            try:
+                body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            except ClientError as error:
+                yield FailureRecord(label, self._remover(key), read_error=str(error))
+                continue
+            yield parse_failure_record(label, body, self._remover(key))
 
     def keys(self) -> list[str]:
         """Every failure object key, in key order (per shard, the order of failure)."""
