@@ -26,6 +26,11 @@ SHARD = "shardId-00000001700000000000-0000abcd"
 CREATED = dt.datetime(2026, 11, 27, 9, 0, 0, tzinfo=dt.UTC)
 
 
+def seq(number: int) -> str:
+    """A sequence number as DynamoDB Streams writes it: at least 21 digits."""
+    return f"{number:021d}"
+
+
 def client_error(code: str, message: str = "") -> ClientError:
     """A botocore ClientError with the given AWS error code."""
     return ClientError({"Error": {"Code": code, "Message": message or code}}, "Operation")
@@ -44,7 +49,7 @@ def stream_record(sequence: int, event_name: str = "INSERT", **image: Any) -> di
             "ApproximateCreationDateTime": CREATED,
             "Keys": {"pk": {"S": f"ORDER#{sequence}"}},
             "NewImage": new_image,
-            "SequenceNumber": str(sequence),
+            "SequenceNumber": seq(sequence),
             "SizeBytes": 30,
             "StreamViewType": "NEW_IMAGE",
         },
@@ -63,8 +68,8 @@ def batch_info(start: int, end: int, size: int | None = None) -> dict[str, Any]:
     """The DDBStreamBatchInfo AWS writes for a failed batch."""
     return {
         "shardId": SHARD,
-        "startSequenceNumber": str(start),
-        "endSequenceNumber": str(end),
+        "startSequenceNumber": seq(start),
+        "endSequenceNumber": seq(end),
         "approximateArrivalOfFirstRecord": "2026-11-27T09:00:00Z",
         "approximateArrivalOfLastRecord": "2026-11-27T09:00:00Z",
         "batchSize": size if size is not None else end - start + 1,
@@ -112,8 +117,8 @@ def refuses(sequence: int) -> Behaviour:
 
     def behave(records: list[dict[str, Any]]) -> tuple[str | None, object]:
         numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
-        if str(sequence) in numbers:
-            return None, {"batchItemFailures": [{"itemIdentifier": str(sequence)}]}
+        if seq(sequence) in numbers:
+            return None, {"batchItemFailures": [{"itemIdentifier": seq(sequence)}]}
         return None, {"batchItemFailures": []}
 
     return behave

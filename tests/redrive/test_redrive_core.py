@@ -27,6 +27,7 @@ from redrive.fakes import (
     raises,
     refuses,
     s3_key,
+    seq,
     stream_record,
 )
 
@@ -146,7 +147,7 @@ def test_a_function_error_fails_the_whole_batch_again() -> None:
 
 @pytest.mark.parametrize(
     "failures",
-    [[{"itemIdentifier": "999"}], [{"itemIdentifier": ""}], [{"wrongKey": "2"}], ["2"]],
+    [[{"itemIdentifier": seq(999)}], [{"itemIdentifier": ""}], [{"wrongKey": seq(2)}], [seq(2)]],
     ids=["unknown", "empty", "wrong key", "not an object"],
 )
 def test_an_item_failure_that_names_no_record_fails_the_whole_batch(failures: list[Any]) -> None:
@@ -164,7 +165,7 @@ def test_the_lowest_reported_item_is_where_processing_stopped() -> None:
     aws = s3_aws()
     aws.lambda_.behaviour = lambda records: (
         None,
-        {"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "2"}]},
+        {"batchItemFailures": [{"itemIdentifier": seq(3)}, {"itemIdentifier": seq(2)}]},
     )
     aws.s3.put(s3_key("01"), failure_body(1, 3, {"Records": [lambda_record(n) for n in (1, 2, 3)]}))
 
@@ -285,7 +286,7 @@ def test_reread_records_have_the_lambda_event_shape() -> None:
     assert record["eventName"] == "INSERT"
     assert record["dynamodb"]["ApproximateCreationDateTime"] == int(CREATED.timestamp())
     assert record["dynamodb"]["NewImage"]["blob"] == {"B": b64(b"\x00\x01order")}
-    assert record["dynamodb"]["SequenceNumber"] == "10"
+    assert record["dynamodb"]["SequenceNumber"] == seq(10)
 
 
 def test_without_filters_every_insert_of_the_range_is_redriven() -> None:
@@ -340,7 +341,7 @@ def test_a_trimmed_range_is_unrecoverable_and_named(code: str, reason: str) -> N
     assert summary.unrecoverable == 1
     assert not summary.ok
     assert reason in (summary.outcomes[0].unrecoverable or "")
-    assert f"shard {SHARD}, sequence numbers 10..15" in progress
+    assert f"shard {SHARD}, sequence numbers {seq(10)}..{seq(15)}" in progress
     assert "UNRECOVERABLE" in progress
     assert aws.sqs.released == [message]
     assert aws.lambda_.invocations == []
@@ -354,7 +355,7 @@ def test_a_stream_fault_leaves_that_record_for_a_later_run_and_goes_on() -> None
     read = aws.streams.get_shard_iterator
 
     def flaky(**kwargs: Any) -> dict[str, Any]:
-        if kwargs["SequenceNumber"] == "10":
+        if int(kwargs["SequenceNumber"]) == 10:
             raise client_error("InternalFailure", "unknown error")
         return read(**kwargs)
 
