@@ -126,7 +126,7 @@ def test_sqs_redrive_with_botocore_shapes(stubs: dict[str, Stubber]) -> None:
 def test_s3_redrive_with_botocore_shapes(stubs: dict[str, Stubber]) -> None:
     expect_mapping(stubs, BUCKET_ARN)
     s3 = stubs["s3"]
-    prefix = "aws/lambda/6f1c2e0a-0000-4000-8000-000000000001/"
+    prefix = "aws/lambda/"
     s3.add_response(
         "list_objects_v2",
         {"Contents": [{"Key": s3_key("01")}], "IsTruncated": False},

@@ -68,15 +68,14 @@ def test_s3_payloads_are_redriven_in_order_then_removed() -> None:
     aws = s3_aws()
     aws.s3.put(s3_key("01"), failure_body(1, 2, {"Records": [lambda_record(1), lambda_record(2)]}))
     aws.s3.put(s3_key("02"), failure_body(5, 5, json.dumps({"Records": [lambda_record(5)]})))
-    aws.s3.put("aws/lambda/another-mapping/x", failure_body(9, 9, {"Records": [lambda_record(9)]}))
 
     summary, progress = run(aws)
 
-    # THEN the function gets each batch as stored, the objects go, another mapping's stays
+    # THEN the function gets each batch as stored, and the objects go
     assert [sequences(i) for i in aws.lambda_.invocations] == [[1, 2], [5]]
     assert aws.lambda_.invocations[0][0] == lambda_record(1)
     assert aws.s3.deleted == [s3_key("01"), s3_key("02")]
-    assert list(aws.s3.objects) == ["aws/lambda/another-mapping/x"]
+    assert aws.s3.objects == {}
     assert counts(summary) == {
         "found": 2,
         "redriven": 3,
@@ -517,10 +516,25 @@ def test_a_failed_listing_is_a_refusal_naming_the_function() -> None:
         run(aws)
 
 
-def test_the_mapping_uuid_scopes_the_bucket_listing() -> None:
+def test_objects_of_other_mappings_are_redriven_only_when_they_name_this_function() -> None:
+    # GIVEN a replaced mapping's object of this function, one of another function, one unsigned
     aws = s3_aws()
-    aws.s3.put(f"aws/lambda/{MAPPING_UUID}x/y", failure_body(1, 1, {"Records": [lambda_record(1)]}))
+    replaced = "aws/lambda/0ld-mapping/s/2026/11/26/a"
+    foreign = f"aws/lambda/{MAPPING_UUID}x/s/2026/11/26/b"
+    unsigned = "aws/lambda/unknown/s/2026/11/26/c"
+    other = "arn:aws:lambda:eu-west-1:123456789012:function:someone-else"
+    aws.s3.put(replaced, failure_body(1, 1, {"Records": [lambda_record(1)]}))
+    aws.s3.put(foreign, failure_body(2, 2, {"Records": [lambda_record(2)]}, function_arn=other))
+    body = failure_body(3, 3, {"Records": [lambda_record(3)]})
+    del body["requestContext"]
+    aws.s3.put(unsigned, body)
 
-    summary, _ = run(aws)
+    summary, progress = run(aws)
 
-    assert summary.failure_records == 0
+    # THEN only this function's is redriven; the others stay, each named in the progress
+    assert [sequences(i) for i in aws.lambda_.invocations] == [[1]]
+    assert aws.s3.deleted == [replaced]
+    assert sorted(aws.s3.objects) == sorted([foreign, unsigned])
+    assert summary.failure_records == 1
+    assert "belongs to function someone-else" in progress
+    assert "names no function" in progress

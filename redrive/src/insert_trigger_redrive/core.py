@@ -207,7 +207,7 @@ def _source(clients: Clients, mapping: StreamMapping, function_name: str) -> _So
     parts = mapping.destination.split(":", 5)
     service = parts[2] if len(parts) == 6 and parts[0] == "arn" else ""
     if service == "s3":
-        return S3Failures(clients.s3, parts[5], mapping.uuid)
+        return S3Failures(clients.s3, parts[5], mapping.uuid, _function_name(mapping.function_arn))
     if service == "sqs":
         try:
             url = clients.sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])

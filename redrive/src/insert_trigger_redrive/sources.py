@@ -33,9 +33,13 @@ class FailureRecord:
 
 
 def parse_failure_record(
-    label: str, text: str | bytes, remove: Callable[[], None], function_name: str | None = None
+    label: str,
+    text: str | bytes,
+    remove: Callable[[], None],
+    function_name: str | None = None,
+    owner_required: bool = False,
 ) -> FailureRecord:
-    """Read a failure record's JSON: its batch info, and its payload records when present."""
+    """Read a failure record's JSON: batch info, payload records, whose function it names."""
     record = FailureRecord(label=label, remove=remove)
     try:
         body = json.loads(text)
@@ -49,6 +53,8 @@ def parse_failure_record(
     owner = str(body.get("requestContext", {}).get("functionArn", "")).split(":")
     if function_name and len(owner) >= 7 and owner[6] != function_name:
         record.other_function = owner[6]
+    elif owner_required and len(owner) < 7:
+        record.other_function = "unknown (the record names no function)"
     return record
 
 
@@ -67,11 +73,16 @@ def _payload_records(body: Mapping[str, Any]) -> list[dict[str, Any]] | None:
 
 @dataclass
 class S3Failures:
-    """The failure objects AWS writes under aws/lambda/<mapping UUID>/ in the bucket."""
+    """The failure objects AWS writes under aws/lambda/<mapping UUID>/ in the bucket.
+
+    Objects under another mapping's UUID (a mapping Terraform replaced, or another function's)
+    are redriven only when their record names this function; the rest are left and reported.
+    """
 
     s3: S3Api
     bucket: str
     mapping_uuid: str
+    function_name: str
 
     def __iter__(self) -> Iterator[FailureRecord]:
         for key in self.keys():
@@ -81,12 +92,15 @@ class S3Failures:
             except ClientError as error:
                 yield FailureRecord(label, self._remover(key), read_error=str(error))
                 continue
-            yield parse_failure_record(label, body, self._remover(key))
+            ours = key.startswith(f"aws/lambda/{self.mapping_uuid}/")
+            yield parse_failure_record(
+                label, body, self._remover(key), self.function_name, owner_required=not ours
+            )
 
     def keys(self) -> list[str]:
         """Every failure object key, in key order (per shard, the order of failure)."""
         keys: list[str] = []
-        request = {"Bucket": self.bucket, "Prefix": f"aws/lambda/{self.mapping_uuid}/"}
+        request = {"Bucket": self.bucket, "Prefix": "aws/lambda/"}
         while True:
             page = self.s3.list_objects_v2(**request)
             keys.extend(item["Key"] for item in page.get("Contents", []))
