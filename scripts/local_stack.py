@@ -35,6 +35,8 @@ AWS_ENV = {
 AWS_ENV_CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 # Where the emulator's Lambda executor writes what each invocation was given (test infrastructure).
 DELIVERIES = REPO / ".local" / "emulator" / "deliveries"
+# Where the fault suite (tests/e2e/test_faults.py) writes its table, for pytest's summary to show.
+FAULT_TABLE = REPO / ".local" / "fault-table.md"
 # One suffix per test session keeps names unique when an emulator outlives a failed run.
 RUN = uuid.uuid4().hex[:6]
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import tftest
+from local_stack import FAULT_TABLE
 from tfplan import (
     PLAN_PROVIDER,
     REPO,
@@ -62,3 +64,13 @@ def plan_error(tf_fixture: tftest.TerraformTest) -> Callable[..., str]:
         return terraform_message(failure.value)
 
     return run
+
+
+SESSION_START = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the fault suite's table when it ran in this session (in whichever xdist worker)."""
+    if FAULT_TABLE.exists() and FAULT_TABLE.stat().st_mtime >= SESSION_START:
+        terminalreporter.section("fault suite: what became of each insert")
+        terminalreporter.write(FAULT_TABLE.read_text())
