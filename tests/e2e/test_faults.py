@@ -46,6 +46,11 @@ MARGIN_MS = "1000"
 SLOW_ITEMS, SLOW_MS = 6, 700
 FAIL_FIRST_K = 2  # the last try a batch gets succeeds
 EXPANDED = ("1" + "0" * 100, "1234567895171680000000000000000000000000")
+LEGEND = (
+    "\nAn insert counts as processed and on the failure destination when its batch failed after "
+    "it ran.\nLost: neither processed nor on the destination. Function errors: invocations that "
+    "timed out or crashed.\n"
+)
 # A platform line or the runtime's report of an invocation that failed as a whole.
 FUNCTION_ERROR = re.compile(r"Task timed out after|Runtime exited with error|^\[ERROR\]", re.M)
 
@@ -75,6 +80,7 @@ class Stack:
     destination: FailureDestination
 
     def item(self, pk: str, **attributes: dict[str, Any]) -> dict[str, Any]:
+        """An item in DynamoDB JSON with partition key pk."""
         return {"pk": {"S": pk}, **attributes}
 
     def run(self, fault: str, items: list[dict[str, Any]]) -> Row:
@@ -152,11 +158,10 @@ def table(rows: list[Row]) -> str:
     )
     body = "".join(
         f"| {r.fault} | {r.written} | {r.once} | {r.more} ({r.repeats}) | {r.destination} "
-        f"| {r.lost} "
-        f"| {r.errors} |\n"
+        f"| {r.lost} | {r.errors} |\n"
         for r in rows
     )
-    return head + body
+    return head + body + LEGEND
 
 
 def test_faults(localstack: LocalStack) -> None:
