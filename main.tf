@@ -12,17 +12,42 @@ locals {
   stream_arn = var.create_table ? aws_dynamodb_table.this[0].stream_arn : data.aws_dynamodb_table.existing[0].stream_arn
   table_kms  = var.create_table ? var.table_kms_key_arn : try(data.aws_dynamodb_table.existing[0].server_side_encryption[0].kms_key_arn, null)
 
-  create_failure_queue    = var.on_failure_destination_arn == null
-  failure_destination_arn = local.create_failure_queue ? aws_sqs_queue.failures[0].arn : var.on_failure_destination_arn
-  # The third field of an ARN is the service: sqs or sns (checked by the variable's validation).
-  failure_destination_service = local.create_failure_queue ? "sqs" : split(":", var.on_failure_destination_arn)[2]
-  # Known at plan time, so the failure-queue alarm can be counted before the queue exists.
-  failure_queue_name = (
-    local.create_failure_queue ? "${var.name}-failures" :
-    local.failure_destination_service == "sqs" ? element(split(":", var.on_failure_destination_arn), 5) : null
+  # The failure destination: one the module creates (failure_destination), or the caller's own.
+  create_failure_bucket = var.on_failure_destination_arn == null && var.failure_destination == "s3"
+  create_failure_queue  = var.on_failure_destination_arn == null && var.failure_destination == "sqs"
+  failure_destination_arn = (
+    local.create_failure_bucket ? aws_s3_bucket.failures[0].arn :
+    local.create_failure_queue ? aws_sqs_queue.failures[0].arn : var.on_failure_destination_arn
   )
+  # The third field of an ARN is the service: s3, sqs or sns (checked by the variable's validation).
+  failure_destination_service = coalesce(try(split(":", var.on_failure_destination_arn)[2], null), var.failure_destination)
+  # What writing a failed batch takes, per kind of destination (AWS Lambda developer guide,
+  # "Retain discarded batch records"): exactly these actions, on that destination only.
+  failure_destination_grants = {
+    s3 = [
+      { sid = "ListFailureBucket", actions = ["s3:ListBucket"], resources = [local.failure_destination_arn] },
+      { sid = "SendFailedRecords", actions = ["s3:PutObject"], resources = ["${local.failure_destination_arn}/*"] },
+    ]
+    sqs = [{ sid = "SendFailedRecords", actions = ["sqs:SendMessage"], resources = [local.failure_destination_arn] }]
+    sns = [{ sid = "SendFailedRecords", actions = ["sns:Publish"], resources = [local.failure_destination_arn] }]
+  }[local.failure_destination_service]
+  # Writing to a destination the module encrypted with kms_key_arn: S3 needs a data key; SQS also
+  # decrypts it.
+  failure_destination_kms_actions = {
+    s3  = ["kms:GenerateDataKey"]
+    sqs = ["kms:Decrypt", "kms:GenerateDataKey"]
+  }
 
-  log_group_name = "/aws/lambda/${var.name}"
+  # A bucket name is 3-63 characters of a-z, 0-9, dots and hyphens, starting and ending with a
+  # letter or digit, and never starts with "sthree-" or "amzn-s3-demo-". The prefix keeps up to
+  # 27 characters of name, lower-cased, each run of other characters made one hyphen; AWS appends
+  # 26 digits that make the name unique.
+  failure_bucket_stem   = trim(replace(lower(var.name), "/[^a-z0-9]+/", "-"), "-")
+  failure_bucket_guard  = local.failure_bucket_stem == "" || can(regex("^(sthree|amzn-s3-demo)", local.failure_bucket_stem)) ? "it-" : ""
+  failure_bucket_prefix = "${trim(substr("${local.failure_bucket_guard}${local.failure_bucket_stem}", 0, 27), "-")}-failures-"
+
+  log_group_name  = "/aws/lambda/${var.name}"
+  redrive_command = "insert-trigger-redrive --function-name ${var.name}"
 }
 
 ################################################################################
@@ -177,10 +202,13 @@ data "aws_iam_policy_document" "this" {
     resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
   }
 
-  statement {
-    sid       = "SendFailedRecords"
-    actions   = local.failure_destination_service == "sqs" ? ["sqs:SendMessage"] : ["sns:Publish"]
-    resources = [local.failure_destination_arn]
+  dynamic "statement" {
+    for_each = local.failure_destination_grants
+    content {
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
+    }
   }
 
   dynamic "statement" {
@@ -193,10 +221,10 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null || !local.create_failure_queue ? [] : [var.kms_key_arn]
+    for_each = var.kms_key_arn != null && var.on_failure_destination_arn == null ? [var.kms_key_arn] : []
     content {
       sid       = "EncryptFailedRecords"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      actions   = local.failure_destination_kms_actions[var.failure_destination]
       resources = [statement.value]
     }
   }
@@ -237,11 +265,120 @@ resource "aws_iam_role_policy" "this" {
 # Failure destination
 ################################################################################
 
+resource "aws_s3_bucket" "failures" {
+  #checkov:skip=CKV_AWS_18:Access logging needs a second bucket the caller owns; every write here comes from the mapping and is counted by its OnFailureDestinationDeliveredEventCount metric.
+  #checkov:skip=CKV_AWS_21:Versioning would keep every failed batch the redrive removed as a noncurrent version, so the bucket would never be empty and a destroy without failure_bucket_force_destroy would always fail. Objects are written once and expire after failure_retention_days.
+  #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice for the caller; the failed records are also in the table that produced them.
+  #checkov:skip=CKV_AWS_145:Encrypted with SSE-S3 by default and with kms_key_arn when it is set; a KMS key is the caller's choice.
+  #checkov:skip=CKV2_AWS_62:Event notifications are the caller's choice; the failed-records alarm (create_alarms) tells a person when a batch lands here.
+  count = local.create_failure_bucket ? 1 : 0
+
+  bucket_prefix = local.failure_bucket_prefix
+  force_destroy = var.failure_bucket_force_destroy
+  tags          = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = can(regex("^[a-z0-9][a-z0-9-]{1,35}-$", local.failure_bucket_prefix)) && !can(regex("^(sthree-|amzn-s3-demo-|xn--)", local.failure_bucket_prefix))
+      error_message = "The failure bucket's name prefix \"${local.failure_bucket_prefix}\", derived from name \"${var.name}\", is not a valid S3 bucket name prefix (3-37 characters of a-z, 0-9 and hyphens, starting with a letter or digit). Choose another name, or set on_failure_destination_arn."
+    }
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "failures" {
+  count = local.create_failure_bucket ? 1 : 0
+
+  bucket                  = aws_s3_bucket.failures[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "failures" {
+  count = local.create_failure_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.failures[0].id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "failures" {
+  count = local.create_failure_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.failures[0].id
+
+  rule {
+    bucket_key_enabled = var.kms_key_arn != null
+
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = var.kms_key_arn == null ? "AES256" : "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "failures" {
+  count = local.create_failure_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.failures[0].id
+
+  rule {
+    id     = "expire-failed-batches"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = var.failure_retention_days
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+}
+
+data "aws_iam_policy_document" "failure_bucket" {
+  count = local.create_failure_bucket ? 1 : 0
+
+  # The one way to refuse plain HTTP for every caller and action is a Deny on all S3 actions.
+  statement {
+    sid       = "DenyPlainHttp"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.failures[0].arn, "${aws_s3_bucket.failures[0].arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "failures" {
+  count = local.create_failure_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.failures[0].id
+  policy = data.aws_iam_policy_document.failure_bucket[0].json
+
+  # S3 refuses a bucket policy while the public access block is being written.
+  depends_on = [aws_s3_bucket_public_access_block.failures]
+}
+
 resource "aws_sqs_queue" "failures" {
   count = local.create_failure_queue ? 1 : 0
 
-  name                      = local.failure_queue_name
-  message_retention_seconds = 1209600 # 14 days, SQS's maximum: time to inspect and replay.
+  name                      = "${var.name}-failures"
+  message_retention_seconds = var.failure_retention_days * 86400
   sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
   kms_master_key_id         = var.kms_key_arn
   tags                      = var.tags
@@ -286,8 +423,13 @@ resource "aws_lambda_event_source_mapping" "this" {
   }
 
   # The mapping is checked against the role when it is created: without the stream actions in
-  # place, creation fails.
-  depends_on = [aws_iam_role_policy.this]
+  # place, creation fails. The bucket is complete (private, encrypted) before anything lands in it.
+  depends_on = [
+    aws_iam_role_policy.this,
+    aws_s3_bucket_ownership_controls.failures,
+    aws_s3_bucket_policy.failures,
+    aws_s3_bucket_server_side_encryption_configuration.failures,
+  ]
 }
 
 ################################################################################
@@ -333,15 +475,36 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
   tags                = var.tags
 }
 
+# The failure alarms read the mapping's own metrics (AWS/Lambda, dimension EventSourceMappingUUID,
+# published when metrics includes EventCount), so they work with every kind of destination.
 resource "aws_cloudwatch_metric_alarm" "failed_records" {
-  count = var.create_alarms && local.failure_queue_name != null ? 1 : 0
+  count = var.create_alarms ? 1 : 0
 
   alarm_name          = "${var.name}-failed-records"
-  alarm_description   = "Records of ${var.table_name} ran out of retries and wait on ${local.failure_queue_name}: inspect and replay them."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = local.failure_queue_name }
-  statistic           = "Maximum"
+  alarm_description   = "Inserts of ${var.table_name} ran out of retries and were sent to ${local.failure_destination_arn}: fix the cause, then redrive them (${local.redrive_command})."
+  namespace           = "AWS/Lambda"
+  metric_name         = "OnFailureDestinationDeliveredEventCount"
+  dimensions          = { EventSourceMappingUUID = aws_lambda_event_source_mapping.this.uuid }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "dropped_records" {
+  count = var.create_alarms ? 1 : 0
+
+  alarm_name          = "${var.name}-dropped-records"
+  alarm_description   = "Records of ${var.table_name} ran out of retries or age and could NOT be kept on ${local.failure_destination_arn} (AWS counts records sent to the destination separately): check the role's access to the destination."
+  namespace           = "AWS/Lambda"
+  metric_name         = "DroppedEventCount"
+  dimensions          = { EventSourceMappingUUID = aws_lambda_event_source_mapping.this.uuid }
+  statistic           = "Sum"
   period              = 60
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"

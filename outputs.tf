@@ -43,14 +43,29 @@ output "stream_arn" {
   value       = local.stream_arn
 }
 
+output "failure_destination_arn" {
+  description = "ARN of the on-failure destination: the bucket or queue the module created, or on_failure_destination_arn."
+  value       = local.failure_destination_arn
+}
+
+output "failure_bucket_name" {
+  description = "Name of the failure bucket the module created; null with failure_destination = \"sqs\" or on_failure_destination_arn."
+  value       = try(aws_s3_bucket.failures[0].bucket, null)
+}
+
 output "failure_queue_arn" {
-  description = "ARN of the failure queue the module created; null when on_failure_destination_arn is set."
+  description = "ARN of the failure queue the module created; null with failure_destination = \"s3\" or on_failure_destination_arn."
   value       = try(aws_sqs_queue.failures[0].arn, null)
 }
 
 output "failure_queue_url" {
-  description = "URL of the failure queue the module created; null when on_failure_destination_arn is set."
+  description = "URL of the failure queue the module created; null with failure_destination = \"s3\" or on_failure_destination_arn."
   value       = try(aws_sqs_queue.failures[0].url, null)
+}
+
+output "redrive_command" {
+  description = "The command that sends this function's failed inserts through it again once their cause is fixed (add --dry-run to only list them)."
+  value       = local.redrive_command
 }
 
 output "log_group_name" {
@@ -59,12 +74,13 @@ output "log_group_name" {
 }
 
 output "alarm_arns" {
-  description = "ARNs of the alarms by kind (iterator_age, errors, failed_records); empty when create_alarms is false."
+  description = "ARNs of the alarms by kind (iterator_age, errors, failed_records, dropped_records); empty when create_alarms is false."
   value = {
     for k, v in {
-      iterator_age   = try(aws_cloudwatch_metric_alarm.iterator_age[0].arn, null)
-      errors         = try(aws_cloudwatch_metric_alarm.errors[0].arn, null)
-      failed_records = try(aws_cloudwatch_metric_alarm.failed_records[0].arn, null)
+      iterator_age    = try(aws_cloudwatch_metric_alarm.iterator_age[0].arn, null)
+      errors          = try(aws_cloudwatch_metric_alarm.errors[0].arn, null)
+      failed_records  = try(aws_cloudwatch_metric_alarm.failed_records[0].arn, null)
+      dropped_records = try(aws_cloudwatch_metric_alarm.dropped_records[0].arn, null)
     } : k => v if v != null
   }
 }

@@ -260,7 +260,7 @@ variable "log_retention_in_days" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the log group and the failure queue; null uses AWS managed encryption. Its key policy must let CloudWatch Logs use it; the role is granted what sending to the queue needs."
+  description = "Customer managed KMS key for the log group and the failure destination the module creates (bucket or queue); null uses AWS managed encryption. Its key policy must let CloudWatch Logs use it; the role is granted what writing to the destination needs."
   type        = string
   default     = null
 
@@ -405,7 +405,7 @@ variable "filter_criteria_kms_key_arn" {
 }
 
 variable "metrics" {
-  description = "Event source mapping metrics to turn on. EventCount publishes PolledEventCount and FilteredOutEventCount, which show what the filter saves (CloudWatch charges for them); [] turns them off."
+  description = "Event source mapping metrics to turn on. EventCount publishes PolledEventCount and FilteredOutEventCount, which show what the filter saves, and OnFailureDestinationDeliveredEventCount and DroppedEventCount, which the failure alarms read (CloudWatch charges for them); [] turns them off."
   type        = list(string)
   default     = ["EventCount"]
   nullable    = false
@@ -416,15 +416,55 @@ variable "metrics" {
   }
 }
 
+################################################################################
+# Failure destination
+################################################################################
+
+variable "failure_destination" {
+  description = "Kind of failure destination the module creates when on_failure_destination_arn is null: s3, a private bucket that keeps each failed batch with its records, or sqs, a queue that keeps only the batch's shard and sequence range."
+  type        = string
+  default     = "s3"
+  nullable    = false
+
+  validation {
+    condition     = contains(["s3", "sqs"], var.failure_destination)
+    error_message = "failure_destination must be s3 or sqs: the kinds of destination the module can create (set on_failure_destination_arn to use an SNS topic or a destination of your own)."
+  }
+}
+
 variable "on_failure_destination_arn" {
-  description = "SQS queue or SNS topic that receives the batch details of records that ran out of retries. null creates an encrypted SQS queue named <name>-failures."
+  description = "Your own SQS queue, SNS topic or S3 bucket that receives the batches that ran out of retries; null creates the destination failure_destination names."
   type        = string
   default     = null
 
   validation {
-    condition     = var.on_failure_destination_arn == null || can(regex("^arn:[a-z-]+:(sqs|sns):[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$", coalesce(var.on_failure_destination_arn, "-")))
-    error_message = "on_failure_destination_arn must be null or the ARN of an SQS queue or SNS topic (arn:<partition>:sqs:... or arn:<partition>:sns:...): the only on-failure destinations AWS allows for a DynamoDB stream mapping."
+    condition     = var.on_failure_destination_arn == null || can(regex("^arn:[a-z-]+:((sqs|sns):[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+|s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$", coalesce(var.on_failure_destination_arn, "-")))
+    error_message = "on_failure_destination_arn must be null or the ARN of an SQS queue, SNS topic or S3 bucket (arn:<partition>:sqs:<region>:<account>:<name>, arn:<partition>:sns:<region>:<account>:<name> or arn:<partition>:s3:::<bucket>): the on-failure destinations AWS allows for a DynamoDB stream mapping."
   }
+}
+
+variable "failure_retention_days" {
+  description = "Days the destination the module creates keeps a failed batch: the bucket expires its objects after this many days; a queue keeps messages at most 14 days, SQS's limit."
+  type        = number
+  default     = 14
+  nullable    = false
+
+  validation {
+    condition     = var.failure_retention_days >= 1 && var.failure_retention_days <= 3650 && floor(var.failure_retention_days) == var.failure_retention_days
+    error_message = "failure_retention_days must be a whole number of days from 1 to 3650."
+  }
+
+  validation {
+    condition     = var.failure_destination != "sqs" || var.on_failure_destination_arn != null || var.failure_retention_days <= 14
+    error_message = "failure_retention_days must be at most 14 with failure_destination = \"sqs\": SQS keeps a message 14 days at most. Use failure_destination = \"s3\" to keep failed batches longer."
+  }
+}
+
+variable "failure_bucket_force_destroy" {
+  description = "Let terraform destroy delete the failure bucket while it still holds failed batches. false (the default) makes the destroy fail instead, so the only copy of failed inserts is never deleted by accident."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 ################################################################################
@@ -432,10 +472,15 @@ variable "on_failure_destination_arn" {
 ################################################################################
 
 variable "create_alarms" {
-  description = "Create CloudWatch alarms for stream lag (IteratorAge), function errors and records on the failure queue."
+  description = "Create CloudWatch alarms for stream lag (IteratorAge), function errors, records sent to the failure destination and records dropped. The last two read the mapping's own metrics, so metrics must include EventCount."
   type        = bool
   default     = false
   nullable    = false
+
+  validation {
+    condition     = !var.create_alarms || contains(var.metrics, "EventCount")
+    error_message = "create_alarms = true needs metrics = [\"EventCount\"]: the failure alarms read the mapping's OnFailureDestinationDeliveredEventCount and DroppedEventCount metrics, which only EventCount publishes."
+  }
 }
 
 variable "alarm_actions" {

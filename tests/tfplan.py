@@ -40,6 +40,13 @@ class Plan:
         after: dict[str, Any] = self.raw.resource_changes[address]["change"]["after"]
         return after
 
+    def data_resource(self, address: str) -> dict[str, Any]:
+        """Known values of a data source read at apply time (its inputs are not known yet)."""
+        change = self.raw.resource_changes[address]
+        assert change["mode"] == "data", address
+        after: dict[str, Any] = change["change"]["after"]
+        return after
+
     def unknown(self, address: str) -> dict[str, Any]:
         """Which attributes of a resource are known only after apply."""
         change = self.raw.resource_changes[address]["change"]

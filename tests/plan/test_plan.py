@@ -5,13 +5,26 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from typing import Any
 
-from tfplan import REPO, PlanFn
+import pytest
+from tfplan import REPO, Plan, PlanFn
 
 INSERT_ONLY = '{"eventName":["INSERT"]}'
 STATUS_NEW = '{"status":{"S":["NEW"]}}'
 TOPIC = "arn:aws:sns:us-east-1:123456789012:order-failures"
+QUEUE = "arn:aws:sqs:us-east-1:123456789012:order-failures"
+BUCKET = "arn:aws:s3:::order-failures"
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+FAILURE_BUCKET = {
+    "aws_s3_bucket.failures[0]",
+    "aws_s3_bucket_lifecycle_configuration.failures[0]",
+    "aws_s3_bucket_ownership_controls.failures[0]",
+    "aws_s3_bucket_policy.failures[0]",
+    "aws_s3_bucket_public_access_block.failures[0]",
+    "aws_s3_bucket_server_side_encryption_configuration.failures[0]",
+}
 
 
 def filters(mapping: dict[str, Any]) -> list[dict[str, Any]]:
@@ -32,7 +45,7 @@ def test_defaults_create_the_whole_stack(plan: PlanFn) -> None:
         "aws_iam_role_policy.this",
         "aws_lambda_event_source_mapping.this",
         "aws_lambda_function.this",
-        "aws_sqs_queue.failures[0]",
+        *FAILURE_BUCKET,
     }
 
 
@@ -159,53 +172,179 @@ def test_function_inputs(plan: PlanFn) -> None:
     assert function["architectures"] == ["x86_64"]
 
 
-def test_failure_queue_is_encrypted_and_keeps_records_14_days(plan: PlanFn) -> None:
+def test_failure_bucket_is_private_encrypted_and_expires_records(plan: PlanFn) -> None:
+    # GIVEN the defaults WHEN planned THEN failed batches go to a bucket that keeps them safe
     result = plan()
 
+    bucket = result.resource("aws_s3_bucket.failures[0]")
+    assert bucket["bucket_prefix"] == "orders-insert-failures-"
+    assert bucket["force_destroy"] is False
+    block = result.resource("aws_s3_bucket_public_access_block.failures[0]")
+    assert all(
+        block[k]
+        for k in (
+            "block_public_acls",
+            "block_public_policy",
+            "ignore_public_acls",
+            "restrict_public_buckets",
+        )
+    )
+    ownership = result.resource("aws_s3_bucket_ownership_controls.failures[0]")
+    assert ownership["rule"] == [{"object_ownership": "BucketOwnerEnforced"}]
+    (rule,) = result.resource("aws_s3_bucket_server_side_encryption_configuration.failures[0]")[
+        "rule"
+    ]
+    assert rule["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "AES256"
+    (expiry,) = result.resource("aws_s3_bucket_lifecycle_configuration.failures[0]")["rule"]
+    assert (expiry["status"], expiry["expiration"][0]["days"]) == ("Enabled", 14)
+    (deny,) = result.data_resource("data.aws_iam_policy_document.failure_bucket[0]")["statement"]
+    assert (deny["effect"], deny["condition"][0]["variable"], deny["condition"][0]["values"]) == (
+        "Deny",
+        "aws:SecureTransport",
+        ["false"],
+    )
+    assert result.output("failure_queue_arn") is None
+    assert result.unknown("aws_lambda_event_source_mapping.this")["destination_config"] == [
+        {"on_failure": [{"destination_arn": True}]}
+    ]
+
+
+def test_failure_bucket_inputs(plan: PlanFn) -> None:
+    result = plan(failure_retention_days=90, failure_bucket_force_destroy=True, kms_key_arn=KEY)
+
+    assert result.resource("aws_s3_bucket.failures[0]")["force_destroy"] is True
+    (expiry,) = result.resource("aws_s3_bucket_lifecycle_configuration.failures[0]")["rule"]
+    assert expiry["expiration"][0]["days"] == 90
+    (rule,) = result.resource("aws_s3_bucket_server_side_encryption_configuration.failures[0]")[
+        "rule"
+    ]
+    assert rule["apply_server_side_encryption_by_default"] == [
+        {"sse_algorithm": "aws:kms", "kms_master_key_id": KEY}
+    ]
+    assert rule["bucket_key_enabled"] is True
+
+
+# name -> the bucket prefix derived from it: each valid for S3 whatever name the module accepts.
+BUCKET_PREFIXES = {
+    "Orders_Insert": "orders-insert-failures-",
+    "__x__": "x-failures-",
+    "___": "it-failures-",
+    "sthree": "it-sthree-failures-",
+    "amzn-s3-demo-x": "it-amzn-s3-demo-x-failures-",
+    "a" * 64: "a" * 27 + "-failures-",
+    "ab-" + "c" * 23 + "-d": "ab-" + "c" * 23 + "-failures-",
+}
+
+
+@pytest.mark.parametrize("name", BUCKET_PREFIXES)
+def test_bucket_prefix_is_valid_for_any_name(plan: PlanFn, name: str) -> None:
+    prefix = plan(name=name).resource("aws_s3_bucket.failures[0]")["bucket_prefix"]
+
+    assert prefix == BUCKET_PREFIXES[name]
+    # AWS appends 26 characters: the whole name must be 3-63 valid characters.
+    assert re.fullmatch(r"[a-z0-9][a-z0-9-]{1,35}-", prefix)
+    assert len(prefix) + 26 <= 63
+
+
+def test_sqs_failure_queue_is_encrypted_and_keeps_records_14_days(plan: PlanFn) -> None:
+    result = plan(failure_destination="sqs")
+
+    assert not FAILURE_BUCKET & result.addresses()
     queue = result.resource("aws_sqs_queue.failures[0]")
     assert queue["name"] == "orders-insert-failures"
     assert queue["sqs_managed_sse_enabled"] is True
     assert queue["message_retention_seconds"] == 1209600
+    assert result.output("failure_bucket_name") is None
     mapping = result.unknown("aws_lambda_event_source_mapping.this")
     assert mapping["destination_config"] == [{"on_failure": [{"destination_arn": True}]}]
 
 
-def test_own_failure_destination_replaces_the_queue(plan: PlanFn) -> None:
-    result = plan(on_failure_destination_arn=TOPIC)
+@pytest.mark.parametrize("arn", [TOPIC, QUEUE, BUCKET], ids=["sns", "sqs", "s3"])
+def test_own_failure_destination_replaces_the_module_one(plan: PlanFn, arn: str) -> None:
+    result = plan(on_failure_destination_arn=arn)
 
-    assert "aws_sqs_queue.failures[0]" not in result.addresses()
+    assert not {"aws_sqs_queue.failures[0]", *FAILURE_BUCKET} & result.addresses()
     mapping = result.resource("aws_lambda_event_source_mapping.this")
-    assert mapping["destination_config"] == [{"on_failure": [{"destination_arn": TOPIC}]}]
+    assert mapping["destination_config"] == [{"on_failure": [{"destination_arn": arn}]}]
+    assert result.output("failure_destination_arn") == arn
     assert result.output("failure_queue_arn") is None
+    assert result.output("failure_bucket_name") is None
 
 
-def policy_statements(config: dict[str, Any]) -> dict[str, list[str]]:
-    """Static statements of the role's policy document (sid -> actions), from the configuration."""
-    (document,) = [
-        r for r in config["resources"] if r["address"] == "data.aws_iam_policy_document.this"
-    ]
-    return {
-        s["sid"]["constant_value"]: s["actions"].get("constant_value", [])
-        for s in document["expressions"]["statement"]
-    }
+def test_redrive_command_names_the_function(plan: PlanFn) -> None:
+    assert (
+        plan().output("redrive_command") == "insert-trigger-redrive --function-name orders-insert"
+    )
 
 
-def test_role_allows_only_stream_reads_logs_and_failure_sends(plan: PlanFn) -> None:
-    statements = policy_statements(plan().module_config())
+def policy_statements(result: Plan) -> dict[str, tuple[list[str], list[str | None]]]:
+    """The role's policy statements as planned: sid -> (actions, resources; None if unknown)."""
+    document = result.data_resource("data.aws_iam_policy_document.this")
+    return {s["sid"]: (s["actions"], s["resources"]) for s in document["statement"]}
 
-    assert statements == {
-        "ReadStream": [
-            "dynamodb:DescribeStream",
-            "dynamodb:GetRecords",
-            "dynamodb:GetShardIterator",
-        ],
-        "ListTableStreams": ["dynamodb:ListStreams"],
-        "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        # Chosen per destination (sqs:SendMessage or sns:Publish); the e2e test reads it back.
-        "SendFailedRecords": [],
-    }
-    actions = [a for acts in statements.values() for a in acts]
-    assert not any("*" in a for a in actions)
+
+STREAM_AND_LOGS = {
+    "ReadStream": (
+        ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+        [None],
+    ),
+    "ListTableStreams": (["dynamodb:ListStreams"], [None]),
+    "WriteOwnLogs": (["logs:CreateLogStream", "logs:PutLogEvents"], [None]),
+}
+
+# Per destination: the inputs, then exactly the statements the role gets for it.
+DESTINATION_GRANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "s3-created": (
+        {},
+        {
+            "ListFailureBucket": (["s3:ListBucket"], [None]),
+            "SendFailedRecords": (["s3:PutObject"], [None]),
+        },
+    ),
+    "s3-created-kms": (
+        {"kms_key_arn": KEY},
+        {
+            "ListFailureBucket": (["s3:ListBucket"], [None]),
+            "SendFailedRecords": (["s3:PutObject"], [None]),
+            "EncryptFailedRecords": (["kms:GenerateDataKey"], [KEY]),
+        },
+    ),
+    "sqs-created-kms": (
+        {"failure_destination": "sqs", "kms_key_arn": KEY},
+        {
+            "SendFailedRecords": (["sqs:SendMessage"], [None]),
+            "EncryptFailedRecords": (["kms:Decrypt", "kms:GenerateDataKey"], [KEY]),
+        },
+    ),
+    "own-bucket": (
+        {"on_failure_destination_arn": BUCKET, "kms_key_arn": KEY},
+        {
+            "ListFailureBucket": (["s3:ListBucket"], [BUCKET]),
+            "SendFailedRecords": (["s3:PutObject"], [f"{BUCKET}/*"]),
+        },
+    ),
+    "own-queue": (
+        {"on_failure_destination_arn": QUEUE},
+        {"SendFailedRecords": (["sqs:SendMessage"], [QUEUE])},
+    ),
+    "own-topic": (
+        {"on_failure_destination_arn": TOPIC},
+        {"SendFailedRecords": (["sns:Publish"], [TOPIC])},
+    ),
+}
+
+
+@pytest.mark.parametrize("scenario", DESTINATION_GRANTS)
+def test_role_allows_only_stream_reads_logs_and_its_destination(
+    plan: PlanFn, scenario: str
+) -> None:
+    inputs, grants = DESTINATION_GRANTS[scenario]
+
+    statements = policy_statements(plan(**inputs))
+
+    assert statements == STREAM_AND_LOGS | grants, scenario
+    actions = [a for acts, _ in statements.values() for a in acts]
+    assert not any("*" in a for a in actions), scenario
 
 
 def test_alarms_are_off_by_default_and_one_switch_turns_them_on(plan: PlanFn) -> None:
@@ -216,22 +355,39 @@ def test_alarms_are_off_by_default_and_one_switch_turns_them_on(plan: PlanFn) ->
     lag = result.resource("aws_cloudwatch_metric_alarm.iterator_age[0]")
     errors = result.resource("aws_cloudwatch_metric_alarm.errors[0]")
     failed = result.resource("aws_cloudwatch_metric_alarm.failed_records[0]")
+    dropped = result.resource("aws_cloudwatch_metric_alarm.dropped_records[0]")
     assert (lag["metric_name"], lag["statistic"], lag["threshold"]) == (
         "IteratorAge",
         "Maximum",
         300000,
     )
     assert (errors["metric_name"], errors["threshold"]) == ("Errors", 0)
-    assert failed["metric_name"] == "ApproximateNumberOfMessagesVisible"
-    assert failed["dimensions"] == {"QueueName": "orders-insert-failures"}
-    assert all(a["alarm_actions"] == [TOPIC] for a in (lag, errors, failed))
+    for kind, metric in (
+        ("failed_records", "OnFailureDestinationDeliveredEventCount"),
+        ("dropped_records", "DroppedEventCount"),
+    ):
+        alarm = result.resource(f"aws_cloudwatch_metric_alarm.{kind}[0]")
+        assert (alarm["namespace"], alarm["metric_name"], alarm["statistic"]) == (
+            "AWS/Lambda",
+            metric,
+            "Sum",
+        )
+        assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 0)
+        # Keyed on the mapping's UUID, known after apply.
+        assert result.unknown(f"aws_cloudwatch_metric_alarm.{kind}[0]")["dimensions"] is True
+    assert all(a["alarm_actions"] == [TOPIC] for a in (lag, errors, failed, dropped))
 
 
-def test_no_queue_alarm_for_a_topic_destination(plan: PlanFn) -> None:
-    result = plan(create_alarms=True, on_failure_destination_arn=TOPIC)
+@pytest.mark.parametrize("arn", [TOPIC, QUEUE, BUCKET], ids=["sns", "sqs", "s3"])
+def test_failure_alarms_watch_every_destination(plan: PlanFn, arn: str) -> None:
+    result = plan(create_alarms=True, on_failure_destination_arn=arn)
 
     alarms = {a for a in result.addresses() if a.startswith("aws_cloudwatch_metric_alarm")}
     assert alarms == {
         "aws_cloudwatch_metric_alarm.iterator_age[0]",
         "aws_cloudwatch_metric_alarm.errors[0]",
+        "aws_cloudwatch_metric_alarm.failed_records[0]",
+        "aws_cloudwatch_metric_alarm.dropped_records[0]",
     }
+    description = result.resource("aws_cloudwatch_metric_alarm.failed_records[0]")
+    assert arn in description["alarm_description"]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tfplan import PlanFn
+from tfplan import REPO, PlanFn
 
 # (scenario id, inputs, text the error must contain). Each bad value sits just outside AWS's range.
 REFUSED: list[tuple[str, dict[str, Any], str]] = [
@@ -90,7 +90,24 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     (
         "destination-lambda",
         {"on_failure_destination_arn": "arn:aws:lambda:us-east-1:123456789012:function:f"},
-        "on_failure_destination_arn must be null or the ARN of an SQS queue or SNS topic",
+        "on_failure_destination_arn must be null or the ARN of an SQS queue, SNS topic or S3",
+    ),
+    (
+        "destination-s3-object",
+        {"failure_destination": "s3", "on_failure_destination_arn": "arn:aws:s3:::bucket/key"},
+        "on_failure_destination_arn must be null or the ARN of an SQS queue, SNS topic or S3",
+    ),
+    ("destination-kind", {"failure_destination": "sns"}, "failure_destination must be s3 or sqs"),
+    ("retention-zero", {"failure_retention_days": 0}, "failure_retention_days must be a whole"),
+    (
+        "retention-sqs",
+        {"failure_destination": "sqs", "failure_retention_days": 15},
+        "failure_retention_days must be at most 14 with failure_destination",
+    ),
+    (
+        "alarms-without-metrics",
+        {"create_alarms": True, "metrics": []},
+        'create_alarms = true needs metrics = ["EventCount"]',
     ),
     ("lag-threshold", {"iterator_age_alarm_threshold_seconds": 0}, "from 1 to 86400"),
 ]
@@ -104,22 +121,36 @@ ACCEPTED: list[tuple[str, dict[str, Any]]] = [
     ("parallel-max", {"parallelization_factor": 10, "starting_position": "TRIM_HORIZON"}),
     ("pattern-nested", {"new_image_pattern": '{"a":{"M":{"b":{"S":[{"prefix":"x"}]}}}}'}),
     ("pattern-numeric", {"new_image_pattern": '{"n":{"N":[{"numeric":[">",5]}]}}'}),
+    ("retention-s3-long", {"failure_retention_days": 3650}),
+    ("retention-sqs-max", {"failure_destination": "sqs", "failure_retention_days": 14}),
+    ("own-bucket", {"on_failure_destination_arn": "arn:aws:s3:::order-failures.example-1"}),
 ]
+
+
+def references() -> dict[str, set[str]]:
+    """The other inputs each input's validation rules read, from variables.tf."""
+    text = (REPO / "variables.tf").read_text()
+    blocks = re.findall(r'^variable "(\w+)" \{\n(.*?)^\}', text, re.M | re.S)
+    return {name: set(re.findall(r"var\.(\w+)", body)) - {name} for name, body in blocks}
 
 
 def in_rounds(scenarios: list[tuple[str, dict[str, Any], str]]) -> dict[str, int]:
     """Give each scenario a round in which no other scenario sets the same input.
 
     Terraform reports every refused input of one plan, so one plan per round checks many
-    scenarios at once; each error is told apart by the input it names.
+    scenarios at once; each error is told apart by the input it names. Terraform skips the rules
+    of an input that reads another input refused in the same plan, so an input and the inputs
+    its rules read never share a round either.
     """
+    reads = references()
     rounds: list[set[str]] = []
     assigned: dict[str, int] = {}
     for scenario, inputs, _ in scenarios:
-        index = next((i for i, used in enumerate(rounds) if not used & inputs.keys()), len(rounds))
+        touched = set(inputs).union(*(reads.get(name, set()) for name in inputs))
+        index = next((i for i, used in enumerate(rounds) if not used & touched), len(rounds))
         if index == len(rounds):
             rounds.append(set())
-        rounds[index] |= inputs.keys()
+        rounds[index] |= touched
         assigned[scenario] = index
     return assigned
 
