@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from _json import encode_basestring_ascii, make_encoder
 from binascii import b2a_base64
@@ -12,11 +11,6 @@ from decimal import Decimal
 def write(line: dict[str, object]) -> None:
     """Write ``line`` as one line of JSON, its keys in the order given."""
     sys.stdout.write("".join(_encode(line, 0)) + "\n")
-
-
-def debug_enabled() -> bool:
-    """Whether LOG_LEVEL asks for DEBUG lines."""
-    return os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG"
 
 
 def _jsonable(value: object) -> object:

@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No INSERT_PROCESSOR or LOG_LEVEL from the caller's shell leaks into a test."""
+    """No INSERT_PROCESSOR or DEADLINE_MARGIN_MS from the caller's shell leaks into a test."""
     monkeypatch.delenv("INSERT_PROCESSOR", raising=False)
-    monkeypatch.delenv("LOG_LEVEL", raising=False)
+    monkeypatch.delenv("DEADLINE_MARGIN_MS", raising=False)
 
 
 @pytest.fixture

@@ -71,6 +71,11 @@ def log_lines(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines()]
 
 
+def lines_with(output: str, message: str) -> list[dict[str, Any]]:
+    """The log lines whose message is ``message``."""
+    return [line for line in log_lines(output) if line["message"] == message]
+
+
 def boto3_deserialize(image: dict[str, Any]) -> Any:
     """What boto3's TypeDeserializer makes of ``image``, given binaries as bytes, not base64."""
     return TypeDeserializer().deserialize({"M": {k: _boto3_input(v) for k, v in image.items()}})

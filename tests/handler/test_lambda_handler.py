@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from handler.support import Recorder, inserts, load_event, log_lines
+from handler.support import Recorder, inserts, lines_with, load_event, log_lines
 from insert_trigger import lambda_handler
 from insert_trigger.batch import UnreportableFailureError
 
@@ -21,11 +21,6 @@ NO_FAILURES: dict[str, list[dict[str, str]]] = {"batchItemFailures": []}
 def failure_of(record: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
     """The partial-batch response that names ``record``."""
     return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
-
-
-def lines_with(output: str, message: str) -> list[dict[str, Any]]:
-    """The log lines whose message is ``message``."""
-    return [line for line in log_lines(output) if line["message"] == message]
 
 
 # ------------------------------------------------------------------------------ the contract
@@ -181,29 +176,86 @@ def test_keys_are_logged_as_json_values(capsys: pytest.CaptureFixture[str]) -> N
     assert info["keys"] == {"id": 120, "part": "2.5", "blob": "AGtleQ=="}
 
 
-def test_debug_summary_only_when_asked(
-    recorder: Recorder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # GIVEN a batch handled once at the default level, once with LOG_LEVEL=DEBUG
-    event = load_event("mixed_batch")
-    lambda_handler(event, None)
-    quiet = capsys.readouterr().out
-    monkeypatch.setenv("LOG_LEVEL", "debug")
-    lambda_handler(event, None)
-    verbose = capsys.readouterr().out
+def summary_of(output: str) -> dict[str, Any]:
+    """The invocation's summary line, which must be its one summary and its last line."""
+    lines = log_lines(output)
+    assert [line["message"] for line in lines].count("batch summary") == 1
+    assert lines[-1]["message"] == "batch summary"
+    return lines[-1]
 
-    # THEN only the second has a summary line, and both have one INFO line per insert
-    assert lines_with(quiet, "batch done") == []
-    [summary] = lines_with(verbose, "batch done")
-    assert summary == {
-        "level": "DEBUG",
-        "message": "batch done",
+
+def test_a_batch_that_succeeds_ends_with_its_summary(
+    recorder: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN four inserts, an update and a delete, WHEN handled
+    assert lambda_handler(load_event("mixed_batch"), None) == NO_FAILURES
+
+    # THEN the last line counts what arrived and what became of it
+    assert summary_of(capsys.readouterr().out) == {
+        "level": "INFO",
+        "message": "batch summary",
+        "received": {"INSERT": 4, "MODIFY": 1, "REMOVE": 1},
         "processed": 4,
         "skipped": 2,
-        "failed": None,
+        "failed": 0,
+        "left_for_retry": 0,
+        "stopped_for_deadline": False,
     }
-    assert len(lines_with(quiet, "insert processed")) == 4
-    assert len(lines_with(verbose, "insert processed")) == 4
+
+
+def test_a_failure_is_counted_with_what_it_leaves_for_the_retry(
+    recorder: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a batch whose fourth record (the third insert) the processor refuses
+    event = load_event("mixed_batch")
+    event["Records"][3]["dynamodb"]["NewImage"]["fail"] = {"BOOL": True}
+
+    # WHEN handled
+    lambda_handler(event, None)
+
+    # THEN the refused record and the two after it are left for the retry
+    summary = summary_of(capsys.readouterr().out)
+    assert summary["received"] == {"INSERT": 4, "MODIFY": 1, "REMOVE": 1}
+    assert (summary["processed"], summary["skipped"], summary["failed"]) == (2, 1, 1)
+    assert summary["left_for_retry"] == 3
+    assert summary["stopped_for_deadline"] is False
+
+
+def test_records_of_no_known_event_name_are_counted_as_other(
+    recorder: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN updates and deletes, then records no stream sends: odd names, no name, no record
+    event = load_event("garbage_non_inserts")
+    event["Records"][:0] = [{"eventName": "insert"}, {"eventName": ["INSERT"]}, {}, None, "x"]
+
+    # WHEN handled, THEN they are skipped and counted under OTHER
+    assert lambda_handler(event, None) == NO_FAILURES
+    summary = summary_of(capsys.readouterr().out)
+    assert summary["received"] == {"INSERT": 1, "MODIFY": 2, "REMOVE": 1, "OTHER": 5}
+    assert (summary["processed"], summary["skipped"], summary["left_for_retry"]) == (1, 8, 0)
+
+
+def test_an_event_without_records_still_has_its_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN an event with no records, WHEN handled, THEN one summary of nothing
+    assert lambda_handler({"Records": []}, None) == NO_FAILURES
+    summary = summary_of(capsys.readouterr().out)
+    assert summary["received"] == {}
+    assert (summary["processed"], summary["skipped"], summary["failed"]) == (0, 0, 0)
+
+
+def test_a_batch_that_fails_whole_says_all_of_it_is_left(
+    recorder: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an insert without a SequenceNumber after a good insert
+    event = load_event("missing_sequence_number")
+
+    # WHEN the invocation fails, THEN its summary is still the last line: every record is
+    # retried, including the one processed before the failure
+    with pytest.raises(UnreportableFailureError):
+        lambda_handler(event, None)
+    summary = summary_of(capsys.readouterr().out)
+    assert (summary["processed"], summary["failed"]) == (1, 1)
+    assert summary["left_for_retry"] == len(event["Records"])
 
 
 # ------------------------------------------------------------------------ INSERT_PROCESSOR
