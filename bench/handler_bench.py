@@ -31,6 +31,7 @@ LAMBDA_DIR = REPO / "lambda"
 sys.path.insert(0, str(LAMBDA_DIR))
 
 from insert_trigger import deserialize_image, lambda_handler, log  # noqa: E402
+from insert_trigger.batch import EVENT_NAMES  # noqa: E402
 from insert_trigger.processor import process  # noqa: E402
 
 if TYPE_CHECKING:
@@ -278,12 +279,29 @@ def bench_batch(rounds: int) -> str:
         response: dict[str, Any] = process_partial_response(
             event=event, record_handler=record_handler, processor=powertools, context=context
         )
+        # Our handler ends each batch with a summary line; the same line here, counted here.
+        received: dict[str, int] = {}
+        for record in event["Records"]:
+            received[record["eventName"]] = received.get(record["eventName"], 0) + 1
+        inserted = received.get("INSERT", 0)
+        log.write(
+            {
+                "level": "INFO",
+                "message": "batch summary",
+                "received": {name: received[name] for name in EVENT_NAMES if name in received},
+                "processed": inserted,
+                "skipped": len(event["Records"]) - inserted,
+                "failed": 0,
+                "left_for_retry": 0,
+                "stopped_for_deadline": False,
+            }
+        )
         return response
 
     event = stream_batch(BATCH_SIZE)
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
         os.environ.pop("INSERT_PROCESSOR", None)
-        os.environ.pop("LOG_LEVEL", None)
+        os.environ.pop("DEADLINE_MARGIN_MS", None)
         check_same_output(event, powertools_handler)
         mine, other = alternate(
             rounds,
