@@ -158,3 +158,20 @@ def test_random_batches_keep_order_and_report_the_first_bad_insert(
     assert info == Counter(expected_processed)
     errors = [line for line in lines if line["level"] == "ERROR"]
     assert len(errors) == (expected_failure is not None)
+
+    # AND the last line sums the batch up: what arrived, and where each record went
+    summary = lines[-1]
+    assert summary["message"] == "batch summary"
+    names = Counter(
+        case.event_name if case.event_name in ("INSERT", "MODIFY", "REMOVE") else "OTHER"
+        for case in batch
+    )
+    assert summary["received"] == dict(names)
+    assert summary["processed"] == len(expected_processed)
+    assert summary["failed"] == (expected_failure is not None)
+    if response is None:  # the invocation failed: Lambda retries all of it
+        assert summary["left_for_retry"] == len(batch)
+    else:
+        left = len(batch) - summary["processed"] - summary["skipped"]
+        assert summary["left_for_retry"] == left
+        assert left == (len(batch) - batch.index(expected_failure) if expected_failure else 0)
