@@ -46,8 +46,12 @@ locals {
   failure_bucket_guard  = local.failure_bucket_stem == "" || can(regex("^(sthree|amzn-s3-demo)", local.failure_bucket_stem)) ? "it-" : ""
   failure_bucket_prefix = "${trim(substr("${local.failure_bucket_guard}${local.failure_bucket_stem}", 0, 27), "-")}-failures-"
 
-  log_group_name  = "/aws/lambda/${var.name}"
-  redrive_command = "insert-trigger-redrive --function-name ${var.name}"
+  # The function the mapping invokes: the module's own, or the caller's (create_function = false),
+  # named as given or by ARN, possibly with a version or alias after the name.
+  function_name   = var.create_function ? var.name : try(regex("^(?:arn:[^:]+:lambda:[^:]+:[0-9]+:function:)?([A-Za-z0-9_-]+)", var.function_name)[0], var.function_name)
+  role_name       = var.create_function ? aws_iam_role.this[0].name : var.function_role_name
+  log_group_name  = "/aws/lambda/${local.function_name}"
+  redrive_command = "insert-trigger-redrive --function-name ${var.create_function ? var.name : var.function_name}"
 }
 
 ################################################################################
@@ -105,8 +109,13 @@ data "aws_dynamodb_table" "existing" {
 # Function
 ################################################################################
 
+# None of it with create_function = false: the mapping then invokes the caller's function, which
+# the module neither reads nor changes; only a policy on its role is added (Permissions).
+
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_338:Retention is the caller's choice (log_retention_in_days, default 30 days); a one-year minimum would be a cost decision made for them.
+  count = var.create_function ? 1 : 0
+
   name              = local.log_group_name
   retention_in_days = var.log_retention_in_days
   kms_key_id        = var.kms_key_arn
@@ -120,9 +129,11 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_173:Environment variables hold configuration, not secrets; Lambda encrypts them at rest with an AWS managed key.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile the caller owns; the package is built reproducibly from source in this repo.
   #checkov:skip=CKV_AWS_50:X-Ray tracing is optional (tracing_mode = "Active").
+  count = var.create_function ? 1 : 0
+
   function_name                  = var.name
   description                    = "Runs for each item inserted into DynamoDB table ${var.table_name}."
-  role                           = aws_iam_role.this.arn
+  role                           = aws_iam_role.this[0].arn
   handler                        = "insert_trigger.lambda_handler"
   runtime                        = var.runtime
   architectures                  = var.architectures
@@ -143,7 +154,7 @@ resource "aws_lambda_function" "this" {
 
   logging_config {
     log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.this.name
+    log_group  = aws_cloudwatch_log_group.this[0].name
   }
 
   tracing_config {
@@ -177,6 +188,8 @@ data "aws_iam_policy_document" "assume_role" {
 }
 
 resource "aws_iam_role" "this" {
+  count = var.create_function ? 1 : 0
+
   name               = var.name
   description        = "Execution role of Lambda function ${var.name}: reads the stream of ${var.table_name}, writes its own logs and failure destination."
   assume_role_policy = data.aws_iam_policy_document.assume_role.json
@@ -196,10 +209,14 @@ data "aws_iam_policy_document" "this" {
     resources = ["${local.table_arn}/stream/*"]
   }
 
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  # A function of the caller's own already writes its logs with its own role's permissions.
+  dynamic "statement" {
+    for_each = aws_cloudwatch_log_group.this
+    content {
+      sid       = "WriteOwnLogs"
+      actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      resources = ["${statement.value.arn}:*"]
+    }
   }
 
   dynamic "statement" {
@@ -255,9 +272,12 @@ data "aws_iam_policy_document" "this" {
   }
 }
 
+# On the caller's role (create_function = false), a policy of its own: destroying the module removes
+# it and leaves the role as it was. Named after the module's name, so two modules attached to one
+# function do not overwrite each other's policy.
 resource "aws_iam_role_policy" "this" {
-  name   = "stream-logs-failures"
-  role   = aws_iam_role.this.id
+  name   = var.create_function ? "stream-logs-failures" : "insert-trigger-${var.name}"
+  role   = local.role_name
   policy = data.aws_iam_policy_document.this.json
 }
 
@@ -390,7 +410,7 @@ resource "aws_sqs_queue" "failures" {
 
 resource "aws_lambda_event_source_mapping" "this" {
   event_source_arn                   = local.stream_arn
-  function_name                      = aws_lambda_function.this.arn
+  function_name                      = var.create_function ? aws_lambda_function.this[0].arn : var.function_name
   starting_position                  = var.starting_position
   batch_size                         = var.batch_size
   maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
@@ -440,10 +460,10 @@ resource "aws_cloudwatch_metric_alarm" "iterator_age" {
   count = var.create_alarms ? 1 : 0
 
   alarm_name          = "${var.name}-iterator-age"
-  alarm_description   = "Records of ${var.table_name}'s stream wait more than ${var.iterator_age_alarm_threshold_seconds} s before ${var.name} gets them: the function is slow, failing or throttled."
+  alarm_description   = "Records of ${var.table_name}'s stream wait more than ${var.iterator_age_alarm_threshold_seconds} s before ${local.function_name} gets them: the function is slow, failing or throttled."
   namespace           = "AWS/Lambda"
   metric_name         = "IteratorAge"
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  dimensions          = { FunctionName = var.create_function ? aws_lambda_function.this[0].function_name : local.function_name }
   statistic           = "Maximum"
   period              = 60
   evaluation_periods  = 5
@@ -460,10 +480,10 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
   count = var.create_alarms ? 1 : 0
 
   alarm_name          = "${var.name}-errors"
-  alarm_description   = "${var.name} failed whole invocations (timeouts, crashes, import errors); records are being retried."
+  alarm_description   = "${local.function_name} failed whole invocations (timeouts, crashes, import errors); records are being retried."
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  dimensions          = { FunctionName = var.create_function ? aws_lambda_function.this[0].function_name : local.function_name }
   statistic           = "Sum"
   period              = 60
   evaluation_periods  = 1

@@ -1,21 +1,21 @@
 output "function_name" {
-  description = "Name of the Lambda function."
-  value       = aws_lambda_function.this.function_name
+  description = "Name of the Lambda function: the one the module created, or yours (function_name without ARN or qualifier)."
+  value       = var.create_function ? aws_lambda_function.this[0].function_name : local.function_name
 }
 
 output "function_arn" {
-  description = "ARN of the Lambda function."
-  value       = aws_lambda_function.this.arn
+  description = "ARN of the Lambda function the mapping invokes (with create_function = false, as the mapping reports it, qualifier included)."
+  value       = var.create_function ? aws_lambda_function.this[0].arn : aws_lambda_event_source_mapping.this.function_arn
 }
 
 output "role_name" {
-  description = "Name of the function's execution role."
-  value       = aws_iam_role.this.name
+  description = "Name of the function's execution role: the one the module created, or function_role_name."
+  value       = local.role_name
 }
 
 output "role_arn" {
-  description = "ARN of the function's execution role."
-  value       = aws_iam_role.this.arn
+  description = "ARN of the execution role the module created; null with create_function = false, as the module does not look your role up (its ARN holds a path the name does not give)."
+  value       = try(aws_iam_role.this[0].arn, null)
 }
 
 output "event_source_mapping_uuid" {
@@ -69,8 +69,8 @@ output "redrive_command" {
 }
 
 output "log_group_name" {
-  description = "Name of the function's log group."
-  value       = aws_cloudwatch_log_group.this.name
+  description = "Name of the function's log group: the one the module created, or with create_function = false /aws/lambda/<function name>, Lambda's default (your function's logging_config may name another)."
+  value       = var.create_function ? aws_cloudwatch_log_group.this[0].name : local.log_group_name
 }
 
 output "alarm_arns" {

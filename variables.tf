@@ -3,7 +3,7 @@
 ################################################################################
 
 variable "name" {
-  description = "Name of the function. Also names the role, the log group (/aws/lambda/<name>), the failure queue (<name>-failures) and the alarms."
+  description = "Name of the function. Also names the role, the log group (/aws/lambda/<name>), the failure destination (<name>-failures...) and the alarms. With create_function = false it names only the last two and the policy added to your role (insert-trigger-<name>)."
   type        = string
   nullable    = false
 
@@ -116,6 +116,55 @@ variable "table_kms_key_arn" {
 # Function
 ################################################################################
 
+variable "create_function" {
+  description = "Create the function, its role and its log group. false attaches the mapping to your own function (function_name) and adds one policy, for the stream and the failure destination, to its role (function_role_name); the inputs that only shape a created function must then keep their defaults."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "function_name" {
+  description = "With create_function = false: name or ARN of your function (an ARN with a version or alias attaches to it). Its handler must process only INSERTs and return partial-batch responses; insert_trigger.process_inserts does both."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.create_function || var.function_name != null
+    error_message = "function_name is required with create_function = false: the name or ARN of your function, which the mapping invokes."
+  }
+
+  validation {
+    condition     = !var.create_function || var.function_name == null
+    error_message = "function_name applies only with create_function = false; the function the module creates is named by name. Remove function_name, or set create_function = false to attach to your own function."
+  }
+
+  validation {
+    condition     = var.function_name == null || can(regex("^([A-Za-z0-9_-]{1,64}|arn:[a-z-]+:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?)$", coalesce(var.function_name, "-")))
+    error_message = "function_name must be a Lambda function name (1-64 letters, digits, hyphens and underscores) or a function ARN (arn:<partition>:lambda:<region>:<account>:function:<name>, optionally :<version or alias>)."
+  }
+}
+
+variable "function_role_name" {
+  description = "With create_function = false: name (not ARN) of your function's execution role. The module adds one inline policy to it (stream reads, failure destination writes) and removes only that on destroy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.create_function || var.function_role_name != null
+    error_message = "function_role_name is required with create_function = false: the name of your function's execution role, which must be allowed to read the stream."
+  }
+
+  validation {
+    condition     = !var.create_function || var.function_role_name == null
+    error_message = "function_role_name applies only with create_function = false; the module creates the role of its own function. Remove function_role_name, or set create_function = false to attach to your own function."
+  }
+
+  validation {
+    condition     = var.function_role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", coalesce(var.function_role_name, "-")))
+    error_message = "function_role_name must be an IAM role name, 1-64 letters, digits and +=,.@_- characters; for a role ARN, give the part after the last \"/\"."
+  }
+}
+
 variable "package_path" {
   description = "Path to the function's zip. null uses the handler package shipped with the module. A zip of your own must contain the insert_trigger package (its handler is insert_trigger.lambda_handler) next to your processor module."
   type        = string
@@ -124,6 +173,11 @@ variable "package_path" {
   validation {
     condition     = var.package_path == null || can(filebase64sha256(coalesce(var.package_path, "-")))
     error_message = "package_path must be null or the path of a readable zip file; the file was not found."
+  }
+
+  validation {
+    condition     = var.create_function || var.package_path == null
+    error_message = "package_path applies only to a function the module creates: with create_function = false it must keep its default, null. Set it on your own function instead."
   }
 }
 
@@ -137,6 +191,11 @@ variable "runtime" {
     condition     = contains(["python3.12", "python3.13", "python3.14"], var.runtime)
     error_message = "runtime must be one of python3.12, python3.13, python3.14 (got \"${var.runtime}\"): the handler is tested on these Python versions."
   }
+
+  validation {
+    condition     = var.create_function || var.runtime == "python3.13"
+    error_message = "runtime applies only to a function the module creates: with create_function = false it must keep its default, \"python3.13\". Set it on your own function instead."
+  }
 }
 
 variable "architectures" {
@@ -148,6 +207,11 @@ variable "architectures" {
   validation {
     condition     = length(var.architectures) == 1 && alltrue([for a in var.architectures : contains(["arm64", "x86_64"], a)])
     error_message = "architectures must be exactly one of [\"arm64\"] or [\"x86_64\"]: Lambda takes a single architecture per function."
+  }
+
+  validation {
+    condition     = var.create_function || var.architectures == tolist(["arm64"])
+    error_message = "architectures applies only to a function the module creates: with create_function = false it must keep its default, [\"arm64\"]. Set it on your own function instead."
   }
 }
 
@@ -161,6 +225,11 @@ variable "memory_size" {
     condition     = var.memory_size >= 128 && var.memory_size <= 10240 && floor(var.memory_size) == var.memory_size
     error_message = "memory_size must be a whole number of MB from 128 to 10240: Lambda's range."
   }
+
+  validation {
+    condition     = var.create_function || var.memory_size == 256
+    error_message = "memory_size applies only to a function the module creates: with create_function = false it must keep its default, 256. Set it on your own function instead."
+  }
 }
 
 variable "timeout" {
@@ -172,6 +241,11 @@ variable "timeout" {
   validation {
     condition     = var.timeout >= 1 && var.timeout <= 900 && floor(var.timeout) == var.timeout
     error_message = "timeout must be a whole number of seconds from 1 to 900: Lambda's range."
+  }
+
+  validation {
+    condition     = var.create_function || var.timeout == 30
+    error_message = "timeout applies only to a function the module creates: with create_function = false it must keep its default, 30. Set it on your own function instead."
   }
 }
 
@@ -190,6 +264,11 @@ variable "environment_variables" {
     condition     = !contains(keys(var.environment_variables), "INSERT_PROCESSOR") || can(regex("^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$", lookup(var.environment_variables, "INSERT_PROCESSOR", "")))
     error_message = "environment_variables.INSERT_PROCESSOR must have the form \"module:function\" (for example \"orders.processor:handle\"): the handler imports the module and calls the function for each inserted item."
   }
+
+  validation {
+    condition     = var.create_function || length(var.environment_variables) == 0
+    error_message = "environment_variables applies only to a function the module creates: with create_function = false it must keep its default, {}. Set it on your own function instead."
+  }
 }
 
 variable "reserved_concurrent_executions" {
@@ -201,6 +280,11 @@ variable "reserved_concurrent_executions" {
   validation {
     condition     = var.reserved_concurrent_executions >= -1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions
     error_message = "reserved_concurrent_executions must be -1 (unreserved) or a whole number >= 0."
+  }
+
+  validation {
+    condition     = var.create_function || var.reserved_concurrent_executions == -1
+    error_message = "reserved_concurrent_executions applies only to a function the module creates: with create_function = false it must keep its default, -1. Set it on your own function instead."
   }
 }
 
@@ -214,6 +298,11 @@ variable "tracing_mode" {
     condition     = contains(["PassThrough", "Active"], var.tracing_mode)
     error_message = "tracing_mode must be PassThrough or Active (got \"${var.tracing_mode}\"): Lambda's two tracing modes."
   }
+
+  validation {
+    condition     = var.create_function || var.tracing_mode == "PassThrough"
+    error_message = "tracing_mode applies only to a function the module creates: with create_function = false it must keep its default, \"PassThrough\". Set it on your own function instead."
+  }
 }
 
 variable "layers" {
@@ -226,6 +315,11 @@ variable "layers" {
     condition     = length(var.layers) <= 5
     error_message = "layers must list at most 5 layer versions: Lambda's limit per function."
   }
+
+  validation {
+    condition     = var.create_function || length(var.layers) == 0
+    error_message = "layers applies only to a function the module creates: with create_function = false it must keep its default, []. Set it on your own function instead."
+  }
 }
 
 variable "vpc_subnet_ids" {
@@ -233,6 +327,11 @@ variable "vpc_subnet_ids" {
   type        = list(string)
   default     = []
   nullable    = false
+
+  validation {
+    condition     = var.create_function || length(var.vpc_subnet_ids) == 0
+    error_message = "vpc_subnet_ids applies only to a function the module creates: with create_function = false it must keep its default, []. Set it on your own function instead."
+  }
 }
 
 variable "vpc_security_group_ids" {
@@ -244,6 +343,11 @@ variable "vpc_security_group_ids" {
   validation {
     condition     = (length(var.vpc_subnet_ids) == 0) == (length(var.vpc_security_group_ids) == 0)
     error_message = "vpc_subnet_ids and vpc_security_group_ids must be set together (both empty, or both non-empty): Lambda needs both to attach the function to a VPC."
+  }
+
+  validation {
+    condition     = var.create_function || length(var.vpc_security_group_ids) == 0
+    error_message = "vpc_security_group_ids applies only to a function the module creates: with create_function = false it must keep its default, []. Set it on your own function instead."
   }
 }
 
@@ -257,10 +361,15 @@ variable "log_retention_in_days" {
     condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
     error_message = "log_retention_in_days must be one of 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653: the values CloudWatch Logs accepts."
   }
+
+  validation {
+    condition     = var.create_function || var.log_retention_in_days == 30
+    error_message = "log_retention_in_days applies only to a function the module creates: with create_function = false it must keep its default, 30. Set it on your own function instead."
+  }
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the log group and the failure destination the module creates (bucket or queue); null uses AWS managed encryption. Its key policy must let CloudWatch Logs use it; the role is granted what writing to the destination needs."
+  description = "Customer managed KMS key for the log group (of a created function) and the failure destination the module creates (bucket or queue); null uses AWS managed encryption. Its key policy must let CloudWatch Logs use it; the role is granted what writing to the destination needs."
   type        = string
   default     = null
 

@@ -13,6 +13,21 @@ REPO = Path(__file__).resolve().parent.parent
 PLAN_PROVIDER = REPO / "tests" / "plan" / "plan_test_provider.tf"
 # Inputs every plan passes unless a test names them: the module's two required inputs.
 REQUIRED_INPUTS = {"name": "orders-insert", "table_name": "orders"}
+# Inputs that attach the module to a function of the caller's own, by name, with its role.
+ATTACH_INPUTS: dict[str, Any] = {
+    "create_function": False,
+    "function_name": "orders-handler",
+    "function_role_name": "orders-handler-role",
+}
+# What the module creates to keep failed batches by default (failure_destination = "s3").
+FAILURE_BUCKET = {
+    "aws_s3_bucket.failures[0]",
+    "aws_s3_bucket_lifecycle_configuration.failures[0]",
+    "aws_s3_bucket_ownership_controls.failures[0]",
+    "aws_s3_bucket_policy.failures[0]",
+    "aws_s3_bucket_public_access_block.failures[0]",
+    "aws_s3_bucket_server_side_encryption_configuration.failures[0]",
+}
 
 
 def tf_value(value: Any) -> Any:
@@ -69,3 +84,16 @@ class Plan:
 
 
 PlanFn = Callable[..., Plan]
+
+
+def filters(mapping: dict[str, Any]) -> list[dict[str, Any]]:
+    """The filters of a planned event source mapping."""
+    (criteria,) = mapping["filter_criteria"]
+    result: list[dict[str, Any]] = criteria["filter"]
+    return result
+
+
+def policy_statements(result: Plan) -> dict[str, tuple[list[str], list[str | None]]]:
+    """The role's policy statements as planned: sid -> (actions, resources; None if unknown)."""
+    document = result.data_resource("data.aws_iam_policy_document.this")
+    return {s["sid"]: (s["actions"], s["resources"]) for s in document["statement"]}

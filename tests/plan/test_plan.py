@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from tfplan import REPO, Plan, PlanFn
+from tfplan import FAILURE_BUCKET, REPO, PlanFn, filters, policy_statements
 
 INSERT_ONLY = '{"eventName":["INSERT"]}'
 STATUS_NEW = '{"status":{"S":["NEW"]}}'
@@ -17,21 +17,6 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:order-failures"
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:order-failures"
 BUCKET = "arn:aws:s3:::order-failures"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-FAILURE_BUCKET = {
-    "aws_s3_bucket.failures[0]",
-    "aws_s3_bucket_lifecycle_configuration.failures[0]",
-    "aws_s3_bucket_ownership_controls.failures[0]",
-    "aws_s3_bucket_policy.failures[0]",
-    "aws_s3_bucket_public_access_block.failures[0]",
-    "aws_s3_bucket_server_side_encryption_configuration.failures[0]",
-}
-
-
-def filters(mapping: dict[str, Any]) -> list[dict[str, Any]]:
-    """The filters of a planned event source mapping."""
-    (criteria,) = mapping["filter_criteria"]
-    result: list[dict[str, Any]] = criteria["filter"]
-    return result
 
 
 def test_defaults_create_the_whole_stack(plan: PlanFn) -> None:
@@ -39,12 +24,12 @@ def test_defaults_create_the_whole_stack(plan: PlanFn) -> None:
     result = plan()
 
     assert result.addresses() == {
-        "aws_cloudwatch_log_group.this",
+        "aws_cloudwatch_log_group.this[0]",
         "aws_dynamodb_table.this[0]",
-        "aws_iam_role.this",
+        "aws_iam_role.this[0]",
         "aws_iam_role_policy.this",
         "aws_lambda_event_source_mapping.this",
-        "aws_lambda_function.this",
+        "aws_lambda_function.this[0]",
         *FAILURE_BUCKET,
     }
 
@@ -140,7 +125,7 @@ def test_range_key_and_old_images(plan: PlanFn) -> None:
 
 
 def test_function_runs_the_bundled_package(plan: PlanFn) -> None:
-    function = plan().resource("aws_lambda_function.this")
+    function = plan().resource("aws_lambda_function.this[0]")
 
     package = REPO / "lambda" / "insert_trigger.zip"
     digest = base64.b64encode(hashlib.sha256(package.read_bytes()).digest()).decode()
@@ -160,7 +145,7 @@ def test_function_inputs(plan: PlanFn) -> None:
         reserved_concurrent_executions=5,
         tracing_mode="Active",
         architectures=["x86_64"],
-    ).resource("aws_lambda_function.this")
+    ).resource("aws_lambda_function.this[0]")
 
     assert function["memory_size"] == 512
     assert function["timeout"] == 60
@@ -275,12 +260,6 @@ def test_redrive_command_names_the_function(plan: PlanFn) -> None:
     assert (
         plan().output("redrive_command") == "insert-trigger-redrive --function-name orders-insert"
     )
-
-
-def policy_statements(result: Plan) -> dict[str, tuple[list[str], list[str | None]]]:
-    """The role's policy statements as planned: sid -> (actions, resources; None if unknown)."""
-    document = result.data_resource("data.aws_iam_policy_document.this")
-    return {s["sid"]: (s["actions"], s["resources"]) for s in document["statement"]}
 
 
 STREAM_AND_LOGS = {

@@ -7,7 +7,25 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tfplan import REPO, PlanFn
+from tfplan import ATTACH_INPUTS, REPO, PlanFn
+
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orders"
+# Inputs that shape only a function the module creates, each with a value other than its default:
+# with create_function = false, each is refused.
+CREATED_FUNCTION_ONLY: dict[str, Any] = {
+    "package_path": str(REPO / "lambda" / "insert_trigger.zip"),
+    "runtime": "python3.12",
+    "architectures": ["x86_64"],
+    "memory_size": 512,
+    "timeout": 60,
+    "environment_variables": {"INSERT_PROCESSOR": "orders:handle"},
+    "reserved_concurrent_executions": 2,
+    "tracing_mode": "Active",
+    "layers": ["arn:aws:lambda:us-east-1:123456789012:layer:orders:1"],
+    "vpc_subnet_ids": ["subnet-1"],
+    "vpc_security_group_ids": ["sg-1"],
+    "log_retention_in_days": 7,
+}
 
 # (scenario id, inputs, text the error must contain). Each bad value sits just outside AWS's range.
 REFUSED: list[tuple[str, dict[str, Any], str]] = [
@@ -110,6 +128,22 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
         'create_alarms = true needs metrics = ["EventCount"]',
     ),
     ("lag-threshold", {"iterator_age_alarm_threshold_seconds": 0}, "from 1 to 86400"),
+    ("function-name-alone", {"function_name": "f"}, "function_name applies only with create_funct"),
+    ("role-name-alone", {"function_role_name": "r"}, "function_role_name applies only with create"),
+    (
+        "function-name-form",
+        ATTACH_INPUTS | {"function_name": "arn:aws:lambda:us-east-1:123456789012:layer:orders:1"},
+        "function_name must be a Lambda function name (1-64",
+    ),
+    (
+        "role-name-arn",
+        ATTACH_INPUTS | {"function_role_name": "arn:aws:iam::123456789012:role/orders"},
+        "function_role_name must be an IAM role name",
+    ),
+    *(
+        (f"attach-{name}", ATTACH_INPUTS | {name: value}, f"{name} applies only to a function")
+        for name, value in CREATED_FUNCTION_ONLY.items()
+    ),
 ]
 
 # Values on the edges of each range, which must be accepted.
@@ -124,6 +158,10 @@ ACCEPTED: list[tuple[str, dict[str, Any]]] = [
     ("retention-s3-long", {"failure_retention_days": 3650}),
     ("retention-sqs-max", {"failure_destination": "sqs", "failure_retention_days": 14}),
     ("own-bucket", {"on_failure_destination_arn": "arn:aws:s3:::order-failures.example-1"}),
+    (
+        "attach-alias-arn",
+        ATTACH_INPUTS | {"function_name": f"{FUNCTION_ARN}:live"},
+    ),
 ]
 
 
@@ -135,22 +173,32 @@ def references() -> dict[str, set[str]]:
 
 
 def in_rounds(scenarios: list[tuple[str, dict[str, Any], str]]) -> dict[str, int]:
-    """Give each scenario a round in which no other scenario sets the same input.
+    """Give each scenario a round in which its inputs mean what they mean in a plan of their own.
 
     Terraform reports every refused input of one plan, so one plan per round checks many
-    scenarios at once; each error is told apart by the input it names. Terraform skips the rules
-    of an input that reads another input refused in the same plan, so an input and the inputs
-    its rules read never share a round either.
+    scenarios at once; each error is told apart by the input it names. Two scenarios never share
+    a round when they set one input to different values, or when one sets an input that the
+    other's rules read: Terraform skips the rules of an input that reads a refused input.
     """
     reads = references()
-    rounds: list[set[str]] = []
+    rounds: list[tuple[dict[str, Any], set[str]]] = []  # per round: inputs set, inputs read
     assigned: dict[str, int] = {}
     for scenario, inputs, _ in scenarios:
-        touched = set(inputs).union(*(reads.get(name, set()) for name in inputs))
-        index = next((i for i, used in enumerate(rounds) if not used & touched), len(rounds))
+        read = set().union(*(reads.get(name, set()) for name in inputs)) - set(inputs)
+        index = next(
+            (
+                i
+                for i, (values, others_read) in enumerate(rounds)
+                if all(values.get(k, v) == v for k, v in inputs.items())
+                and not read & values.keys()
+                and not others_read & inputs.keys()
+            ),
+            len(rounds),
+        )
         if index == len(rounds):
-            rounds.append(set())
-        rounds[index] |= touched
+            rounds.append(({}, set()))
+        rounds[index][0].update(inputs)
+        rounds[index][1].update(read)
         assigned[scenario] = index
     return assigned
 
