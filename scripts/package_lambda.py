@@ -1,7 +1,8 @@
 """Build the Lambda zips from their sources, the same bytes every time and on every machine.
 
 - lambda/insert_trigger.zip: the handler package (lambda/insert_trigger/*.py);
-- examples/content-filter/package.zip: the same package plus the example's own processor.
+- examples/content-filter/package.zip: the same package plus the example's own processor;
+- examples/existing-function/package.zip: the same package plus the example's own function.
 
 Each module ships with its bytecode for python3.13, the module's default runtime. Lambda's
 /var/task is read-only, so without it every cold start compiles the package from source. The
@@ -52,6 +53,10 @@ PACKAGES = (
     Package(
         REPO / "examples" / "content-filter" / "package.zip",
         ((SOURCE, "insert_trigger/"), (REPO / "examples" / "content-filter" / "processor", "")),
+    ),
+    Package(
+        REPO / "examples" / "existing-function" / "package.zip",
+        ((SOURCE, "insert_trigger/"), (REPO / "examples" / "existing-function" / "function", "")),
     ),
 )
 

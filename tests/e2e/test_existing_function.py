@@ -1,0 +1,129 @@
+"""examples/existing-function on LocalStack: the module attached to a function the user owns."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+from local_stack import (
+    EXAMPLES,
+    LocalStack,
+    applied,
+    log_lines,
+    put,
+    queue_messages,
+    unique,
+    wait_for_mapping,
+    wait_until,
+)
+
+# What must not change on the user's function while the module is attached to it.
+FUNCTION_SETTINGS = ("Role", "Handler", "Runtime", "CodeSha256", "Timeout", "MemorySize")
+
+
+def received_orders(lines: list[dict[str, Any]]) -> Counter[str]:
+    """How many times the user's code got each order, from its own "order received" lines."""
+    return Counter(line["order"] for line in lines if line.get("message") == "order received")
+
+
+def warm_up(dynamodb: Any, logs: Any, table: str, group: str) -> list[str]:
+    """Insert until an order reaches the user's code (the poller misses writes made as it starts).
+
+    Returns the keys inserted, at least one of which was received.
+    """
+    keys: list[str] = []
+    while len(keys) < 12:
+        keys.append(f"warm-up-{len(keys) + 1}")
+        put(dynamodb, table, {"pk": {"S": keys[-1]}})
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if received_orders(log_lines(logs, group)):
+                return keys
+            time.sleep(0.5)
+    raise AssertionError(f"none of {keys} reached the user's code within a minute")
+
+
+def test_module_attached_to_the_users_function(localstack: LocalStack) -> None:
+    name = unique("attach")
+    tf_vars = {
+        "name": name,
+        "table_name": unique("attach-orders"),
+        "failure_bucket_force_destroy": True,
+    }
+    lambda_, iam = localstack.client("lambda"), localstack.client("iam")
+    with applied(EXAMPLES / "existing-function", tf_vars) as stack:
+        assert stack.second_plan_changes == []
+        outputs = stack.outputs
+        assert outputs["function_name"] == name
+        settings = lambda_.get_function_configuration(FunctionName=name)
+        assert settings["Handler"] == "orders_handler.lambda_handler"
+        assert outputs["function_arn"] == settings["FunctionArn"]
+        role_holds_the_users_policy_and_the_modules(localstack, outputs)
+
+        # GIVEN the user's function, attached by the module, with its poller running
+        dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
+        table, group = outputs["table_name"], outputs["log_group_name"]
+        wait_for_mapping(lambda_, outputs["event_source_mapping_uuid"])
+        warm_ups = warm_up(dynamodb, logs, table, group)
+
+        # WHEN orders are inserted, changed and deleted, then a last one is inserted
+        inserted = ["order-1", "order-2", "order-3", "last"]
+        for pk in inserted[:-1]:
+            put(dynamodb, table, {"pk": {"S": pk}, "status": {"S": "NEW"}})
+        for pk in ("order-1", "order-2"):
+            put(dynamodb, table, {"pk": {"S": pk}, "status": {"S": "PAID"}})
+        dynamodb.delete_item(TableName=table, Key={"pk": {"S": "order-3"}})
+        put(dynamodb, table, {"pk": {"S": "last"}})
+        lines = wait_until(
+            "the last order to reach the user's code",
+            lambda: lines if received_orders(lines := log_lines(logs, group))["last"] else None,
+        )
+
+        # THEN the user's code got each insert once, and its function received nothing else
+        got = received_orders(lines)
+        warmed = Counter({pk: got.pop(pk) for pk in warm_ups if pk in got})
+        assert set(warmed.values()) == {1}, warmed  # one at least, none twice
+        assert got == Counter(dict.fromkeys(inserted, 1))
+        assert {line["event"] for line in lines if line.get("message") == "order received"} == {
+            "INSERT"
+        }
+        summaries = [line for line in lines if line.get("message") == "batch summary"]
+        received = sum((Counter(s["received"]) for s in summaries), Counter[str]())
+        assert set(received) == {"INSERT"}, summaries
+        assert received["INSERT"] == sum(received_orders(lines).values()), summaries
+        assert not queue_messages(localstack.client("sqs"), outputs["failure_queue_url"], wait=1)
+        # AND the module changed nothing on the user's function
+        now = lambda_.get_function_configuration(FunctionName=name)
+        assert {k: now[k] for k in FUNCTION_SETTINGS} == {k: settings[k] for k in FUNCTION_SETTINGS}
+
+    # The example owns the function and role, so its destroy removes them, after the module's parts.
+    assert name not in [f["FunctionName"] for f in lambda_.list_functions()["Functions"]]
+    assert name not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
+    mappings = lambda_.list_event_source_mappings()["EventSourceMappings"]
+    assert outputs["event_source_mapping_uuid"] not in [m["UUID"] for m in mappings]
+
+
+def role_holds_the_users_policy_and_the_modules(
+    localstack: LocalStack, outputs: dict[str, Any]
+) -> None:
+    """The user's role keeps its own policy; the module's, beside it, reads the stream only."""
+    iam = localstack.client("iam")
+    role = outputs["role_name"]
+    module_policy = f"insert-trigger-{outputs['function_name']}"
+    assert sorted(iam.list_role_policies(RoleName=role)["PolicyNames"]) == [
+        module_policy,
+        "logs",
+    ]
+    document = iam.get_role_policy(RoleName=role, PolicyName=module_policy)["PolicyDocument"]
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    assert set(statements) == {"ReadStream", "ListTableStreams", "SendFailedRecords"}
+    table = localstack.client("dynamodb").describe_table(TableName=outputs["table_name"])["Table"]
+    assert statements["ReadStream"]["Resource"] in (
+        table["LatestStreamArn"],
+        [table["LatestStreamArn"]],
+    )
+    assert statements["SendFailedRecords"]["Resource"] in (
+        outputs["failure_destination_arn"],
+        [outputs["failure_destination_arn"]],
+    )
