@@ -54,7 +54,7 @@ lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt 
 	@$(VENV)/bin/ruff check lambda tests bench scripts emulator examples redrive
 	@$(VENV)/bin/ruff format --check lambda tests bench scripts emulator examples redrive
 	@echo "==> mypy --strict"
-	@$(VENV)/bin/mypy --strict lambda/insert_trigger tests scripts bench examples/content-filter/processor redrive/src/insert_trigger_redrive
+	@$(VENV)/bin/mypy --strict lambda/insert_trigger tests scripts bench examples/content-filter/processor examples/existing-function/function redrive/src/insert_trigger_redrive
 
 unit: $(VENV)/.stamp ## Handler and package tests only (seconds, no Terraform).
 	@$(PY) -m pytest tests/handler tests/test_package.py
@@ -65,7 +65,7 @@ plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend).
 e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts LocalStack if needed).
 	@$(PY) -m pytest tests/e2e
 
-package: $(VENV)/.stamp ## Rebuild the handler zip and the content-filter example's zip (byte-identical on rebuild).
+package: $(VENV)/.stamp ## Rebuild the handler zip and the examples' zips (byte-identical on rebuild).
 	@$(PY) scripts/package_lambda.py
 
 redrive: $(VENV)/.stamp ## Send FUNCTION's failed inserts back through it (DRY_RUN=1 only lists); AWS settings from the environment.
