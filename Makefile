@@ -49,7 +49,7 @@ lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt 
 	  terraform -chdir=$$dir validate -no-color >/dev/null; \
 	done
 	@echo "==> checkov (module)"
-	@mkdir -p $(LOCAL)/tmp && TMPDIR=$(abspath $(LOCAL))/tmp $(LINT_VENV)/bin/checkov --quiet --compact --framework terraform --directory . --skip-download --skip-path examples --skip-path tests --skip-path bench --skip-path .local
+	@mkdir -p $(LOCAL)/tmp && TMPDIR=$(abspath $(LOCAL))/tmp $(LINT_VENV)/bin/checkov --quiet --compact --framework terraform --directory . --skip-download --skip-path examples --skip-path tests --skip-path bench --skip-path .local --skip-path .e2e
 	@echo "==> ruff"
 	@$(VENV)/bin/ruff check lambda tests bench scripts emulator examples redrive
 	@$(VENV)/bin/ruff format --check lambda tests bench scripts emulator examples redrive
@@ -88,7 +88,7 @@ down: ## Stop LocalStack.
 	@bash emulator/down.sh
 
 clean: down ## Remove environments, emulator state and Terraform working files.
-	rm -rf $(VENV) $(BENCH_VENV) $(LINT_VENV) $(LOCAL)
+	rm -rf $(VENV) $(BENCH_VENV) $(LINT_VENV) $(LOCAL) .e2e
 	find . -name .terraform -type d -prune -exec rm -rf {} +
 	find . \( -name 'terraform.tfstate*' -o -name .terraform.lock.hcl \) -delete
 

@@ -446,6 +446,7 @@ resource "aws_lambda_event_source_mapping" "this" {
   # place, creation fails. The bucket is complete (private, encrypted) before anything lands in it.
   depends_on = [
     aws_iam_role_policy.this,
+    aws_s3_bucket_lifecycle_configuration.failures,
     aws_s3_bucket_ownership_controls.failures,
     aws_s3_bucket_policy.failures,
     aws_s3_bucket_server_side_encryption_configuration.failures,

@@ -50,7 +50,7 @@ SKIP_SSL_CERT_DOWNLOAD=1
 PROVIDER_OVERRIDE_DYNAMODB=v2
 PROVIDER_OVERRIDE_DYNAMODBSTREAMS=v2
 LAMBDA_RUNTIME_EXECUTOR=host
-SERVICES=dynamodb,dynamodbstreams,lambda,iam,sts,sqs,sns,logs,cloudwatch,kms
+SERVICES=dynamodb,dynamodbstreams,lambda,iam,sts,sqs,sns,s3,logs,cloudwatch,kms
 TMPDIR=$EMU_TMP
 JAVA_TOOL_OPTIONS=-Djava.io.tmpdir=$EMU_TMP -XX:-UsePerfData
 HOST_LAMBDA_RUNTIME_DIR=$EMU_RUNTIME

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import uuid
 from collections import Counter
@@ -92,10 +93,36 @@ class Applied:
     second_plan_changes: list[str] = field(default_factory=list)
 
 
+def working_copy(tfdir: Path) -> Path:
+    """A fresh folder of links to a root module's files, as deep below the repository as tfdir.
+
+    Its own Terraform state and working files, so two tests can apply the same example at once;
+    the same depth, so relative module sources ("../..") still reach the module.
+    """
+    depth = len(tfdir.relative_to(REPO).parts)
+    name = f"{tfdir.name}-{uuid.uuid4().hex[:8]}"
+    folder = REPO.joinpath(".e2e", *["nested"] * (depth - 2), name)
+    folder.mkdir(parents=True)
+    for entry in tfdir.iterdir():
+        if not entry.name.startswith((".terraform", "terraform.tfstate")):
+            (folder / entry.name).symlink_to(entry)
+    return folder
+
+
+def tf_value(value: Any) -> Any:
+    """Spell a Python value the way `terraform -var` reads it (tftest passes str(value))."""
+    return ("true" if value else "false") if isinstance(value, bool) else value
+
+
 @contextmanager
 def applied(tfdir: Path, tf_vars: dict[str, Any], replan: bool = True) -> Iterator[Applied]:
-    """Apply a root module, plan it again (unless not replan), hand over its outputs, destroy it."""
-    tf = tftest.TerraformTest(str(tfdir), binary="terraform")
+    """Apply a root module, plan it again (unless not replan), hand over its outputs, destroy it.
+
+    It runs in a working copy (working_copy), removed once the destroy succeeded.
+    """
+    folder = working_copy(tfdir)
+    tf_vars = {name: tf_value(value) for name, value in tf_vars.items()}
+    tf = tftest.TerraformTest(str(folder), binary="terraform")
     tf.setup(upgrade=False, cleanup_on_exit=False)
     try:
         tf.apply(tf_vars=tf_vars)
@@ -107,8 +134,7 @@ def applied(tfdir: Path, tf_vars: dict[str, Any], replan: bool = True) -> Iterat
         yield Applied(outputs, pending_changes(second))
     finally:
         tf.destroy(tf_vars=tf_vars)
-        for leftover in ("terraform.tfstate", "terraform.tfstate.backup"):
-            (tfdir / leftover).unlink(missing_ok=True)
+        shutil.rmtree(folder)
 
 
 def wait_until[T](what: str, probe: Callable[[], T | None], timeout: float = 120) -> T:
@@ -181,6 +207,41 @@ def wait_processed(logs: Any, group: str, pk: str, key: str = "pk") -> list[dict
         f"item {pk} to be processed (log group {group})",
         lambda: lines if processed(lines := log_lines(logs, group), key)[pk] else None,
     )
+
+
+def warm_up(
+    localstack: LocalStack,
+    outputs: dict[str, Any],
+    item: dict[str, Any] | None = None,
+    key: str = "pk",
+    arrived: Callable[[list[dict[str, Any]]], object] | None = None,
+) -> list[str]:
+    """Insert warm-up items until one comes through: the poller misses writes made as it starts.
+
+    Returns the keys inserted ("warm-up-1", ...); at least one arrived, the others may never.
+    `arrived` tells from the function's log lines that one did (default: one was processed).
+    """
+    dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
+    wait_for_mapping(localstack.client("lambda"), outputs["event_source_mapping_uuid"])
+    came = arrived or (lambda lines: processed(lines, key))
+    keys: list[str] = []
+    while len(keys) < 12:
+        keys.append(f"warm-up-{len(keys) + 1}")
+        put(dynamodb, outputs["table_name"], {key: {"S": keys[-1]}, **(item or {})})
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if came(log_lines(logs, outputs["log_group_name"])):
+                return keys
+            time.sleep(0.5)
+    raise AssertionError(f"none of {keys} was processed within a minute")
+
+
+def without(counts: Counter[str], keys: list[str]) -> Counter[str]:
+    """`counts` less the given keys (warm-up items), after checking none came more than once."""
+    repeated = {k: counts[k] for k in keys if counts[k] > 1}
+    if repeated:
+        raise AssertionError(f"warm-up items processed more than once: {repeated}")
+    return Counter({k: n for k, n in counts.items() if k not in keys})
 
 
 def put(dynamodb: Any, table: str, item: dict[str, Any]) -> None:
@@ -285,3 +346,19 @@ def covered_inserts(
                 (value,) = record["dynamodb"]["Keys"][key].values()
                 covered[str(value)] += 1
     return covered
+
+
+def failure_records(localstack: LocalStack, outputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The failure records on an example's destination (queue or bucket), left where they are."""
+    if outputs.get("failure_queue_url"):
+        sqs = localstack.client("sqs")
+        answer = sqs.receive_message(
+            QueueUrl=outputs["failure_queue_url"],
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            VisibilityTimeout=0,  # still there for the next reader
+        )
+        return [json.loads(m["Body"]) for m in answer.get("Messages", [])]
+    s3, bucket = localstack.client("s3"), outputs["failure_bucket_name"]
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
+    return [json.loads(s3.get_object(Bucket=bucket, Key=k)["Body"].read()) for k in keys]

@@ -23,12 +23,22 @@ output "log_group_name" {
   value       = module.insert_trigger.log_group_name
 }
 
-output "failure_queue_url" {
-  description = "Where records that ran out of retries are kept."
-  value       = module.insert_trigger.failure_queue_url
+output "failure_destination_arn" {
+  description = "Where inserts that ran out of retries are kept."
+  value       = module.insert_trigger.failure_destination_arn
+}
+
+output "failure_bucket_name" {
+  description = "The bucket that keeps each failed batch, records included."
+  value       = module.insert_trigger.failure_bucket_name
 }
 
 output "role_name" {
   description = "Name of the function's execution role."
   value       = module.insert_trigger.role_name
+}
+
+output "redrive_command" {
+  description = "Sends the inserts kept on the failure destination through the function again."
+  value       = module.insert_trigger.redrive_command
 }

@@ -9,3 +9,9 @@ variable "table_name" {
   type        = string
   default     = "orders"
 }
+
+variable "failure_bucket_force_destroy" {
+  description = "Let terraform destroy delete the failure bucket while it holds failed batches (the tests set it)."
+  type        = bool
+  default     = false
+}

@@ -23,12 +23,27 @@ output "log_group_name" {
   value       = module.insert_trigger.log_group_name
 }
 
+output "failure_destination_arn" {
+  description = "Where inserts that ran out of retries are kept."
+  value       = module.insert_trigger.failure_destination_arn
+}
+
 output "failure_queue_url" {
-  description = "Where records that ran out of retries are kept."
+  description = "The queue that keeps each failed batch's shard and sequence range (failure_destination = \"sqs\")."
   value       = module.insert_trigger.failure_queue_url
+}
+
+output "failure_bucket_name" {
+  description = "The bucket that keeps each failed batch, orders included (failure_destination = \"s3\")."
+  value       = module.insert_trigger.failure_bucket_name
 }
 
 output "role_name" {
   description = "Name of the function's execution role."
   value       = module.insert_trigger.role_name
+}
+
+output "redrive_command" {
+  description = "Sends the inserts kept on the failure destination through the function again."
+  value       = module.insert_trigger.redrive_command
 }

@@ -27,4 +27,6 @@ module "insert_trigger" {
   name         = var.name
   create_table = false
   table_name   = aws_dynamodb_table.customers.name
+
+  failure_bucket_force_destroy = var.failure_bucket_force_destroy
 }

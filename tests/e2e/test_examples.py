@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections import Counter
 from typing import Any
 
 import pytest
+from insert_trigger_redrive import redrive
 from local_stack import (
     EXAMPLES,
+    REPO,
     LocalStack,
     applied,
     delivered,
     failed,
+    failure_records,
     log_lines,
     processed,
     put,
-    queue_messages,
+    set_environment,
+    stream_records,
     unique,
-    wait_for_mapping,
     wait_processed,
+    wait_until,
+    warm_up,
+    without,
 )
 
 FORBIDDEN_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:*")
@@ -45,10 +52,8 @@ def run_insert_only_scenario(localstack: LocalStack, outputs: dict[str, Any], ke
     """Warm up, write a mixed workload, and check only the INSERTs were delivered and processed."""
     dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
     table, group = outputs["table_name"], outputs["log_group_name"]
-    wait_for_mapping(localstack.client("lambda"), outputs["event_source_mapping_uuid"])
     # GIVEN a mapping whose poller is running (a first insert went all the way through)
-    put(dynamodb, table, {key: {"S": "warm-up"}})
-    wait_processed(logs, group, "warm-up", key)
+    warm_ups = warm_up(localstack, outputs, key=key)
 
     # WHEN items are inserted, modified and deleted, then a last item is inserted
     inserted = mixed_workload(dynamodb, table, key)
@@ -56,19 +61,23 @@ def run_insert_only_scenario(localstack: LocalStack, outputs: dict[str, Any], ke
     lines = wait_processed(logs, group, "last", key)
 
     # THEN each inserted item was processed exactly once, and no MODIFY or REMOVE was delivered
-    expected = Counter(dict.fromkeys(inserted | {"warm-up", "last"}, 1))
-    assert processed(lines, key) == expected
+    expected = Counter(dict.fromkeys(inserted | {"last"}, 1))
+    assert without(processed(lines, key), warm_ups) == expected
     assert not failed(lines, key)
     names = Counter(r["eventName"] for r in delivered(outputs["function_name"]))
-    assert names == Counter({"INSERT": len(expected)}), names
-    assert not queue_messages(localstack.client("sqs"), outputs["failure_queue_url"], wait=1)
+    assert set(names) == {"INSERT"}, names
+    assert failure_records(localstack, outputs) == []
 
 
 @pytest.mark.parametrize(
     ("example", "key"), [("complete", "pk"), ("existing-table", "customer_id")]
 )
 def test_insert_only_example(localstack: LocalStack, example: str, key: str) -> None:
-    tf_vars = {"name": unique(example), "table_name": unique(f"{example}-table")}
+    tf_vars = {
+        "name": unique(example),
+        "table_name": unique(f"{example}-table"),
+        "failure_bucket_force_destroy": True,
+    }
     with applied(EXAMPLES / example, tf_vars) as stack:
         assert stack.second_plan_changes == []
         run_insert_only_scenario(localstack, stack.outputs, key=key)
@@ -76,17 +85,24 @@ def test_insert_only_example(localstack: LocalStack, example: str, key: str) -> 
     nothing_left(localstack, stack.outputs)
 
 
-def test_content_filter_example(localstack: LocalStack) -> None:
-    tf_vars = {"name": unique("content"), "table_name": unique("new-orders")}
+@pytest.mark.parametrize("kind", ["sqs", "s3"])
+def test_content_filter_example_keeps_and_redrives_refused_orders(
+    localstack: LocalStack, kind: str
+) -> None:
+    tf_vars = {
+        "name": unique(f"content-{kind}"),
+        "table_name": unique(f"new-orders-{kind}"),
+        "failure_destination": kind,
+        "failure_bucket_force_destroy": True,
+    }
     with applied(EXAMPLES / "content-filter", tf_vars) as stack:
         assert stack.second_plan_changes == []
         outputs = stack.outputs
-        dynamodb, logs, sqs = (localstack.client(s) for s in ("dynamodb", "logs", "sqs"))
+        function = outputs["function_name"]
+        dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
         table, group = outputs["table_name"], outputs["log_group_name"]
-        wait_for_mapping(localstack.client("lambda"), outputs["event_source_mapping_uuid"])
         order = {"status": {"S": "NEW"}, "total": {"N": "25"}}
-        put(dynamodb, table, {"pk": {"S": "warm-up"}, **order})
-        wait_processed(logs, group, "warm-up")
+        warm_ups = warm_up(localstack, outputs, item=order)
 
         # GIVEN new orders, drafts (not matching the content filter), changes and a deletion
         for pk in ("new-1", "new-2", "new-3"):
@@ -96,25 +112,86 @@ def test_content_filter_example(localstack: LocalStack) -> None:
         put(dynamodb, table, {"pk": {"S": "new-1"}, "status": {"S": "NEW"}, "total": {"N": "30"}})
         dynamodb.delete_item(TableName=table, Key={"pk": {"S": "new-2"}})
         put(dynamodb, table, {"pk": {"S": "last"}, **order})
-        lines = wait_processed(logs, group, "last")
-        # WHEN a new order that the user's processor refuses comes last
-        put(dynamodb, table, {"pk": {"S": "bad"}, "status": {"S": "NEW"}, "total": {"N": "-1"}})
+        wait_processed(logs, group, "last")
 
-        # THEN it is retried, then its batch lands on the failure queue; nothing else is touched
-        messages = queue_messages(sqs, outputs["failure_queue_url"], wait=120)
-        lines = log_lines(logs, group)
-        assert processed(lines) == Counter(
-            {"warm-up": 1, "new-1": 1, "new-2": 1, "new-3": 1, "last": 1}
+        # WHEN two orders in a currency the processor refuses arrive in one batch, with a change
+        # and a draft between them in the stream
+        gbp = {"status": {"S": "NEW"}, "total": {"N": "40"}, "currency": {"S": "GBP"}}
+        put(dynamodb, table, {"pk": {"S": "gbp-1"}, **gbp})
+        put(dynamodb, table, {"pk": {"S": "new-3"}, "status": {"S": "NEW"}, "total": {"N": "9"}})
+        put(dynamodb, table, {"pk": {"S": "draft-3"}, **gbp, "status": {"S": "DRAFT"}})
+        put(dynamodb, table, {"pk": {"S": "gbp-2"}, **gbp})
+
+        # THEN the first is retried, then the batch is kept on the failure destination
+        (failure,) = wait_until(
+            f"a failure record on the {kind} destination",
+            lambda: failure_records(localstack, outputs) or None,
         )
-        assert failed(lines) == Counter({"bad": 3})  # first try and maximum_retry_attempts = 2
-        failure = next(line for line in lines if line["message"] == "insert failed")
-        assert len(messages) == 1
-        batch = messages[0]["DDBStreamBatchInfo"]
-        assert batch["startSequenceNumber"] == failure["sequence_number"]
-        assert batch["batchSize"] == 1
-        names = Counter(r["eventName"] for r in delivered(outputs["function_name"]))
-        assert names == Counter({"INSERT": 5 + 3}), names  # 5 matching inserts, bad one thrice
+        before = log_lines(logs, group)
+        processed_before = Counter({"new-1": 1, "new-2": 1, "new-3": 1, "last": 1})
+        assert without(processed(before), warm_ups) == processed_before
+        assert failed(before) == Counter({"gbp-1": 3})  # first try and maximum_retry_attempts = 2
+        kept_records_hold_the_refused_orders(localstack, outputs, failure, kind)
+
+        # WHEN a dry run looks at it THEN it lists both orders and changes nothing
+        dry = redrive(function, dry_run=True)
+        assert (dry.failure_records, dry.records_redriven, dry.removed) == (1, 2, 0)
+        assert failure_records(localstack, outputs) == [failure]
+        assert without(processed(log_lines(logs, group)), warm_ups) == processed_before
+
+        # WHEN the fix is deployed (the shop accepts GBP) and `make redrive` runs
+        lambda_ = localstack.client("lambda")
+        settings = lambda_.get_function_configuration(FunctionName=function)
+        fixed = settings["Environment"]["Variables"] | {"ACCEPTED_CURRENCIES": "EUR,GBP"}
+        set_environment(lambda_, function, fixed)
+        run = subprocess.run(
+            ["make", "redrive", f"FUNCTION={function}"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+        # THEN each refused order is processed exactly once, nothing else is, the record is gone
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "records redriven: 2" in run.stdout, run.stdout
+        assert "failure records removed: 1" in run.stdout, run.stdout
+        lines = wait_processed(logs, group, "gbp-2")
+        redriven = processed_before + Counter({"gbp-1": 1, "gbp-2": 1})
+        assert without(processed(lines), warm_ups) == redriven
+        assert failure_records(localstack, outputs) == []
+        # AND a second redrive finds nothing to do
+        again = redrive(function)
+        assert (again.ok, again.failure_records, again.records_redriven) == (True, 0, 0)
+        assert without(processed(log_lines(logs, group)), warm_ups) == redriven
     nothing_left(localstack, stack.outputs)
+
+
+def kept_records_hold_the_refused_orders(
+    localstack: LocalStack, outputs: dict[str, Any], failure: dict[str, Any], kind: str
+) -> None:
+    """S3 keeps the two refused orders; SQS keeps a range that also spans a change and a draft."""
+    if kind == "s3":
+        records = failure["payload"]["Records"]
+        assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["gbp-1", "gbp-2"]
+        return
+    info = failure["DDBStreamBatchInfo"]
+    first, last = int(info["startSequenceNumber"]), int(info["endSequenceNumber"])
+    table = localstack.client("dynamodb").describe_table(TableName=outputs["table_name"])
+    stream_arn = table["Table"]["LatestStreamArn"]
+    stream = stream_records(localstack.client("dynamodbstreams"), stream_arn)
+    spanned = [
+        (r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"])
+        for r in stream
+        if first <= int(r["dynamodb"]["SequenceNumber"]) <= last
+    ]
+    # The redrive must re-read these and send only what the mapping's filter lets through.
+    assert spanned == [
+        ("INSERT", "gbp-1"),
+        ("MODIFY", "new-3"),
+        ("INSERT", "draft-3"),
+        ("INSERT", "gbp-2"),
+    ]
 
 
 def role_is_least_privilege(localstack: LocalStack, outputs: dict[str, Any]) -> None:
@@ -140,13 +217,15 @@ def role_is_least_privilege(localstack: LocalStack, outputs: dict[str, Any]) -> 
 
 
 def nothing_left(localstack: LocalStack, outputs: dict[str, Any]) -> None:
-    """After destroy: no function, mapping, table, queue or role remains."""
+    """After destroy: no function, mapping, table, failure destination or role remains."""
     lambda_, dynamodb = localstack.client("lambda"), localstack.client("dynamodb")
-    sqs, iam = localstack.client("sqs"), localstack.client("iam")
+    sqs, iam, s3 = localstack.client("sqs"), localstack.client("iam"), localstack.client("s3")
     names = lambda_.list_functions()["Functions"]
     assert outputs["function_name"] not in [f["FunctionName"] for f in names]
     mappings = lambda_.list_event_source_mappings()["EventSourceMappings"]
     assert outputs["event_source_mapping_uuid"] not in [m["UUID"] for m in mappings]
     assert outputs["table_name"] not in dynamodb.list_tables()["TableNames"]
-    assert outputs["failure_queue_url"] not in sqs.list_queues().get("QueueUrls", [])
+    assert outputs.get("failure_queue_url") not in sqs.list_queues().get("QueueUrls", [])
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert outputs.get("failure_bucket_name") not in buckets
     assert outputs["role_name"] not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
