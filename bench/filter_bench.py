@@ -14,12 +14,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from local_stack import (
+from emulator import lifecycle
+from emulator.local_stack import (
     LocalStack,
     aim_at_localstack,
     applied,
-    delivered,
+    json_lines,
+    log_events,
     put,
+    received,
+    summaries,
     wait_for_mapping,
     wait_processed,
 )
@@ -57,8 +61,7 @@ def measure(
     """Run one workload; return writes, seconds, and (invocations, records) per function."""
     dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
     table, run = out["table_name"], uuid.uuid4().hex[:6]
-    before = {k: len(delivered(out[k]["function_name"])) for k in FUNCTIONS}
-    started = time.monotonic()
+    start_ms, started = int(time.time() * 1000), time.monotonic()
     writes = workload(dynamodb, table, run, rounds, pause)
     put(dynamodb, table, {"pk": {"S": f"{run}-last"}})  # marks the end of the workload
     writes["INSERT"] += 1
@@ -67,11 +70,9 @@ def measure(
     elapsed = time.monotonic() - started
     rows = {}
     for kind in FUNCTIONS:
-        records = delivered(out[kind]["function_name"])[before[kind] :]
-        rows[kind] = (
-            len({r["request_id"] for r in records}),
-            Counter(r["eventName"] for r in records),
-        )
+        # Counted from each handler's batch summary lines, one per invocation.
+        since = json_lines(log_events(logs, out[kind]["log_group"], start_ms))
+        rows[kind] = (len(summaries(since)), received(since))
     return writes, elapsed, rows
 
 
@@ -98,9 +99,12 @@ def report(name: str, writes: Counter[str], elapsed: float, rows: dict[str, Any]
 
 def main() -> int:
     """Apply the bench stack, run each scenario, print the tables, destroy."""
-    aim_at_localstack()
-    localstack = LocalStack()
-    print("==> applying bench/filter to LocalStack (about 40 s)", flush=True)
+    localstack = LocalStack(aim_at_localstack())
+    lifecycle.ensure(localstack.endpoint_url)
+    print(
+        f"==> applying bench/filter to LocalStack at {localstack.endpoint_url} (about 40 s)",
+        flush=True,
+    )
     with applied(STACK, {}) as stack:
         out = stack.outputs
         for kind in FUNCTIONS:

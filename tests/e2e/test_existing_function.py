@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from typing import Any
 
-from local_stack import (
+from emulator.local_stack import (
     EXAMPLES,
     LocalStack,
     applied,
@@ -14,8 +13,8 @@ from local_stack import (
     put,
     queue_messages,
     unique,
-    wait_for_mapping,
     wait_until,
+    warm_up,
 )
 
 # What must not change on the user's function while the module is attached to it.
@@ -25,23 +24,6 @@ FUNCTION_SETTINGS = ("Role", "Handler", "Runtime", "CodeSha256", "Timeout", "Mem
 def received_orders(lines: list[dict[str, Any]]) -> Counter[str]:
     """How many times the user's code got each order, from its own "order received" lines."""
     return Counter(line["order"] for line in lines if line.get("message") == "order received")
-
-
-def warm_up(dynamodb: Any, logs: Any, table: str, group: str) -> list[str]:
-    """Insert until an order reaches the user's code (the poller misses writes made as it starts).
-
-    Returns the keys inserted, at least one of which was received.
-    """
-    keys: list[str] = []
-    while len(keys) < 12:
-        keys.append(f"warm-up-{len(keys) + 1}")
-        put(dynamodb, table, {"pk": {"S": keys[-1]}})
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if received_orders(log_lines(logs, group)):
-                return keys
-            time.sleep(0.5)
-    raise AssertionError(f"none of {keys} reached the user's code within a minute")
 
 
 def test_module_attached_to_the_users_function(localstack: LocalStack) -> None:
@@ -64,8 +46,7 @@ def test_module_attached_to_the_users_function(localstack: LocalStack) -> None:
         # GIVEN the user's function, attached by the module, with its poller running
         dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
         table, group = outputs["table_name"], outputs["log_group_name"]
-        wait_for_mapping(lambda_, outputs["event_source_mapping_uuid"])
-        warm_ups = warm_up(dynamodb, logs, table, group)
+        warm_ups = warm_up(localstack, outputs, arrived=received_orders)
 
         # WHEN orders are inserted, changed and deleted, then a last one is inserted
         inserted = ["order-1", "order-2", "order-3", "last"]

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from local_stack import LocalStack, unique
+
+from emulator.local_stack import LocalStack, unique
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local_stack import (
+from package_lambda import build
+
+from emulator.local_stack import (
     FAULT_TABLE,
     REPO,
     FailureDestination,
@@ -27,14 +29,12 @@ from local_stack import (
     log_events,
     log_lines,
     processed,
-    put,
     set_environment,
     stream_records,
     unique,
-    wait_for_mapping,
     wait_until,
+    warm_up,
 )
-from package_lambda import build
 
 FAULTS = Path(__file__).parent / "faults"
 PACKAGE = REPO / ".local" / "fault-package.zip"
@@ -135,20 +135,6 @@ class Stack:
         )
 
 
-def warm_up(stack: Stack) -> None:
-    """Insert until one insert comes through: the poller misses writes made as it starts."""
-    dynamodb, logs = stack.localstack.client("dynamodb"), stack.localstack.client("logs")
-    wait_for_mapping(stack.localstack.client("lambda"), stack.outputs["event_source_mapping_uuid"])
-    for attempt in range(1, 13):
-        put(dynamodb, stack.outputs["table_name"], stack.item(f"warm-up-{attempt}"))
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if processed(log_lines(logs, stack.outputs["log_group_name"])):
-                return
-            time.sleep(0.5)
-    raise AssertionError("no warm-up insert was processed within a minute")
-
-
 def table(rows: list[Row]) -> str:
     """The counts as one Markdown table."""
     head = (
@@ -196,7 +182,7 @@ def test_faults(localstack: LocalStack) -> None:
 def run_phases(stack: Stack) -> list[Row]:
     """Each fault in turn; two of them change the function's environment first."""
     item, slow = stack.item, {"fault": {"S": "slow"}, "ms": {"N": str(SLOW_MS)}}
-    warm_up(stack)
+    warm_up(stack.localstack, stack.outputs)
     rows = [
         stack.run(
             f"processor fails the first {FAIL_FIRST_K} tries of an item",

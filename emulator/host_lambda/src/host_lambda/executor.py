@@ -40,8 +40,10 @@ from host_lambda.runtime_api import Invocation, Outcome, RuntimeApi
 
 RUNTIME_DIR_VARIABLE = "HOST_LAMBDA_RUNTIME_DIR"
 # Where each invocation's stream records are noted, one JSON line per invocation in
-# <function name>.jsonl: what the event source mapping delivered, for the tests to count.
+# <function name>.jsonl: an extra check for the tests, which count from the function's own
+# summary lines. HOST_LAMBDA_DELIVERIES=off writes none, as on any other LocalStack.
 DELIVERIES_DIR_VARIABLE = "HOST_LAMBDA_DELIVERIES_DIR"
+DELIVERIES_SWITCH_VARIABLE = "HOST_LAMBDA_DELIVERIES"
 _POLL_SECONDS = 0.05
 
 
@@ -58,7 +60,7 @@ def _runtime_dir() -> Path:
 def _note_delivery(function_name: str, request_id: str, event_json: str) -> None:
     """Append the stream records an invocation carries (event name, keys, sequence number)."""
     folder = os.environ.get(DELIVERIES_DIR_VARIABLE)
-    if not folder:
+    if not folder or os.environ.get(DELIVERIES_SWITCH_VARIABLE, "on") == "off":
         return
     try:
         records = json.loads(event_json).get("Records")

@@ -1,6 +1,7 @@
 """LocalStack helpers shared by the end-to-end tests, `make demo` and `make bench`.
 
-Apply a root module, write items, and read back what the mapping delivered and the handler did.
+Test infrastructure. Apply a root module, write items, and read back what the mapping delivered
+and the handler did: from AWS APIs only, so they run on any LocalStack (see `endpoint_url`).
 """
 
 from __future__ import annotations
@@ -17,24 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import tftest
+from localstack_client import config as localstack_config
+from localstack_client.session import Session
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-ENDPOINT_URL = "http://127.0.0.1:4566"
+# Where emulator/up.sh serves; used when neither AWS_ENDPOINT_URL nor LOCALSTACK_HOST is set.
+DEFAULT_ENDPOINT_URL = "http://127.0.0.1:4566"
 REGION = "us-east-1"
-# What points boto3 and the AWS provider at LocalStack: environment only, no code changes.
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "test",
-    "AWS_SECRET_ACCESS_KEY": "test",
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_REGION": REGION,
-    "AWS_ENDPOINT_URL": ENDPOINT_URL,
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
+# Dummy credentials: LocalStack maps them to its default account, 000000000000.
+CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 AWS_ENV_CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
-# Where the emulator's Lambda executor writes what each invocation was given (test infrastructure).
+# Where the emulator's Lambda executor notes what each invocation was given (test infrastructure;
+# absent on another LocalStack, or with HOST_LAMBDA_DELIVERIES=off).
 DELIVERIES = REPO / ".local" / "emulator" / "deliveries"
 # Where the fault suite (tests/e2e/test_faults.py) writes its table, for pytest's summary to show.
 FAULT_TABLE = REPO / ".local" / "fault-table.md"
@@ -42,31 +39,74 @@ FAULT_TABLE = REPO / ".local" / "fault-table.md"
 RUN = uuid.uuid4().hex[:6]
 
 
-def aim_at_localstack() -> None:
-    """Point this process (and the terraform and boto3 it starts) at LocalStack, for good."""
+def endpoint_url() -> str:
+    """The LocalStack to use, as localstack-client reads it from the environment.
+
+    AWS_ENDPOINT_URL first, else LOCALSTACK_HOST (host:port, https with USE_SSL=1), else ours.
+    """
+    if os.environ.get("AWS_ENDPOINT_URL", "").strip() or os.environ.get("LOCALSTACK_HOST"):
+        return str(localstack_config.get_service_endpoint("lambda"))
+    return DEFAULT_ENDPOINT_URL
+
+
+def aws_env(endpoint: str) -> dict[str, str]:
+    """What points boto3 and the AWS provider at `endpoint`: environment only, no code changes."""
+    return {
+        "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def aim_at_localstack() -> str:
+    """Point this process (and the terraform and boto3 it starts) at LocalStack; return its URL."""
+    endpoint = endpoint_url()
     for name in AWS_ENV_CLEARED:
         os.environ.pop(name, None)
-    os.environ.update(AWS_ENV)
+    os.environ.update(aws_env(endpoint))
+    return endpoint
 
 
 @dataclass(frozen=True)
 class LocalStack:
-    """The running emulator: its endpoint, and boto3 clients bound to it."""
+    """The LocalStack in use: its endpoint, and boto3 clients from localstack-client."""
 
-    endpoint_url: str = ENDPOINT_URL
+    endpoint_url: str = DEFAULT_ENDPOINT_URL
     region: str = REGION
 
     def client(self, service: str) -> Any:
-        """A boto3 client for `service` on the emulator."""
-        make: Callable[..., Any] = boto3.client  # the stubs only know literal service names
-        return make(service, endpoint_url=self.endpoint_url, region_name=self.region)
+        """A boto3 client for `service` on this LocalStack."""
+        client = Session(region_name=self.region, **CREDENTIALS).client(service)
+        # localstack-client takes the endpoint from the environment (aim_at_localstack sets it).
+        if client.meta.endpoint_url.rstrip("/") != self.endpoint_url.rstrip("/"):
+            raise RuntimeError(
+                f"localstack-client reaches {client.meta.endpoint_url}, not {self.endpoint_url}: "
+                "call aim_at_localstack() (or use the localstack fixture) first"
+            )
+        return client
 
 
-def delivered(function_name: str) -> list[dict[str, Any]]:
-    """Every stream record the mapping handed the function, as the executor saw them."""
+def summaries(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The handler's "batch summary" lines: one per invocation that returned."""
+    return [line for line in lines if line.get("message") == "batch summary"]
+
+
+def received(lines: list[dict[str, Any]]) -> Counter[str]:
+    """Records the mapping handed the function, by eventName, from its batch summary lines."""
+    return sum((Counter(line["received"]) for line in summaries(lines)), Counter[str]())
+
+
+def executor_notes(function_name: str) -> list[dict[str, Any]] | None:
+    """The stream records our emulator's executor saw the function get; None without notes.
+
+    An extra check only: another LocalStack, or HOST_LAMBDA_DELIVERIES=off, writes none.
+    """
     path = DELIVERIES / f"{function_name}.jsonl"
     if not path.exists():
-        return []
+        return None
     lines = path.read_text().splitlines()
     return [record for line in lines for record in json.loads(line)["records"]]
 
@@ -202,11 +242,21 @@ def failed(lines: list[dict[str, Any]], key: str = "pk") -> Counter[str]:
 
 
 def wait_processed(logs: Any, group: str, pk: str, key: str = "pk") -> list[dict[str, Any]]:
-    """Wait until the item with partition key pk was processed; return all lines so far."""
-    return wait_until(
-        f"item {pk} to be processed (log group {group})",
-        lambda: lines if processed(lines := log_lines(logs, group), key)[pk] else None,
-    )
+    """Wait until the item with partition key pk was processed and its invocation summarised.
+
+    Returns all lines so far.
+    """
+
+    def probe() -> list[dict[str, Any]] | None:
+        lines = log_lines(logs, group)
+        done = [
+            n
+            for n, line in enumerate(lines)
+            if line.get("message") == "insert processed" and str(line["keys"][key]) == pk
+        ]
+        return lines if done and summaries(lines[done[-1] :]) else None
+
+    return wait_until(f"item {pk} to be processed and summarised (log group {group})", probe)
 
 
 def warm_up(
