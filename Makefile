@@ -31,13 +31,14 @@ help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Apply examples/complete to LocalStack, write items, show what the handler processed (KEEP=1 keeps the stack).
-	@$(PY) -m scripts.demo $(if $(KEEP),--keep)
+	@bash emulator/up.sh
+	@$(PY) scripts/demo.py $(if $(KEEP),--keep)
 	@echo "==> LocalStack is still running, so the next demo or test starts at once; make down stops it"
 
 test: lint ## Lint, then every test: handler, package, plan and end-to-end on LocalStack.
 	@bash emulator/setup.sh
 	@echo "==> pytest (the end-to-end tests start LocalStack if it is not running, and stop it after)"
-	@$(PY) -m pytest -n 2 tests
+	@$(PY) -m pytest -n 2 tests --hypothesis-profile=full
 
 lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt and validate, checkov, ruff, mypy.
 	@echo "==> terraform fmt -check -recursive"
@@ -55,8 +56,9 @@ lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt 
 	@echo "==> mypy --strict"
 	@$(VENV)/bin/mypy --strict lambda/insert_trigger tests scripts bench examples/content-filter/processor examples/existing-function/function redrive/src/insert_trigger_redrive
 
-unit: $(VENV)/.stamp ## Handler and package tests only (seconds, no Terraform).
-	@$(PY) -m pytest tests/handler tests/test_package.py
+unit: $(VENV)/.stamp ## Handler, package and redrive tests, quick fuzz budget (under 20 s, no Terraform, no emulator).
+	@$(PY) -m pytest tests/insert_trigger_tests tests/test_package.py tests/redrive \
+	  --deselect tests/redrive/test_redrive_filters.py::test_cases_agree_with_localstacks_engine
 
 plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend).
 	@$(PY) -m pytest -n 2 tests/plan
@@ -76,7 +78,8 @@ docs: $(VENV)/.stamp ## Rewrite the README's inputs and outputs tables from vari
 
 bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Handler ratios, then filtered vs unfiltered delivery on LocalStack.
 	@$(BENCH_VENV)/bin/python bench/handler_bench.py
-	@$(PY) -m bench.filter_bench
+	@bash emulator/up.sh
+	@PYTHONPATH=scripts $(PY) bench/filter_bench.py
 	@echo "==> LocalStack is still running; make down stops it"
 
 up: ## Start LocalStack on 127.0.0.1:4566 (installs it on first use).

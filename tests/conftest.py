@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import fuzz  # noqa: F401  registers the hypothesis profiles before --hypothesis-profile is read
 import pytest
 import tftest
 from emulator.local_stack import FAULT_TABLE

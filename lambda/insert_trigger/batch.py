@@ -33,8 +33,9 @@ MISSING_NEW_IMAGE = (
 MARGIN_VAR = "DEADLINE_MARGIN_MS"
 # Without DEADLINE_MARGIN_MS, the handler stops when less time is left than the slowest insert
 # of this invocation so far plus this headroom. The stop itself (the last look at the clock, two
-# log lines, the response) takes about 0.15 ms here (tests/handler/test_deadline.py measures it),
-# and the runtime then posts the response to the Runtime API, a local HTTP call. The rest
+# log lines, the response) takes about 0.15 ms here (measured by
+# tests/insert_trigger_tests/test_deadline.py), and the runtime then posts the response to the
+# Runtime API, a local HTTP call. The rest
 # absorbs an insert slower than any before it (a cold connection, a garbage collection) and
 # the clock's millisecond steps, for 0.7% of the default 30 s timeout.
 HEADROOM_MS = 200

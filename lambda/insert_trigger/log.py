@@ -31,5 +31,5 @@ def _jsonable(value: object) -> object:
 # builds this C encoder, json's own from _json, anew on every call: built once, a line costs
 # half as much. ASCII only (non-ASCII escaped), so a line stays one line and one encoding
 # wherever it goes. No circular check: lines hold parsed JSON and values made from it, which
-# cannot loop. tests/handler/test_log.py holds the output equal to JSONEncoder's.
+# cannot loop. tests/insert_trigger_tests/test_log.py holds the output equal to JSONEncoder's.
 _encode = make_encoder(None, _jsonable, encode_basestring_ascii, None, ":", ",", False, False, True)

@@ -6,9 +6,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from handler.support import inserts, lines_with, load_event, log_lines
 from insert_trigger import batch, lambda_handler, process_inserts
 from insert_trigger.batch import HEADROOM_MS
+from insert_trigger_tests.support import inserts, lines_with, load_event, log_lines
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -8,9 +8,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from handler.support import Recorder, inserts, lines_with, load_event, log_lines
 from insert_trigger import lambda_handler
 from insert_trigger.batch import UnreportableFailureError
+from insert_trigger_tests.support import Recorder, inserts, lines_with, load_event, log_lines
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -56,7 +56,7 @@ class Recorder:
 
 
 def load_event(name: str) -> dict[str, Any]:
-    """The event in tests/handler/events/<name>.json."""
+    """The event in tests/insert_trigger_tests/events/<name>.json."""
     event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
     return event
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
-from handler.support import LAMBDA_DIR
+from insert_trigger_tests.support import LAMBDA_DIR
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from handler.support import LAMBDA_DIR, RECORDING_PROCESSOR, Recorder
+from insert_trigger_tests.support import LAMBDA_DIR, RECORDING_PROCESSOR, Recorder
 
 if str(LAMBDA_DIR) not in sys.path:
     sys.path.insert(0, str(LAMBDA_DIR))

@@ -11,8 +11,13 @@ from typing import Any
 
 import pytest
 from boto3.dynamodb.types import DYNAMODB_CONTEXT, TypeDeserializer
-from handler.dynamodb_numbers import MOST_DIGITS, dynamodb_number, number_writings
-from handler.support import (
+from fuzz import examples
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from insert_trigger import ImageError, deserialize_image
+from insert_trigger.image import _NUMBERS
+from insert_trigger_tests.dynamodb_numbers import MOST_DIGITS, dynamodb_number, number_writings
+from insert_trigger_tests.support import (
     EDGE_NUMBERS,
     boto3_canonical,
     boto3_deserialize,
@@ -22,10 +27,6 @@ from handler.support import (
     number_texts,
     refusal_or,
 )
-from hypothesis import event, given, settings
-from hypothesis import strategies as st
-from insert_trigger import ImageError, deserialize_image
-from insert_trigger.image import _NUMBERS
 
 
 def test_every_type_in_a_fixture_matches_boto3() -> None:
@@ -77,7 +78,7 @@ def numbers_in(value: dict[str, Any]) -> list[str]:
     return []
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(image=images)
 def test_any_image_matches_boto3_where_dynamodb_holds_its_numbers(image: dict[str, Any]) -> None:
     # GIVEN any image of nested types, with numbers up to and past DynamoDB's limits
@@ -128,7 +129,7 @@ def check_against_the_oracle(text: str) -> None:
         event(f"boto3 refuses it: {type(boto3_number).__name__}")
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(text=number_writings())
 def test_any_writing_of_a_number_is_read_as_dynamodb_holds_it(text: str) -> None:
     # GIVEN a number written any way: zeros before and after, a point anywhere, an exponent;
@@ -136,7 +137,7 @@ def test_any_writing_of_a_number_is_read_as_dynamodb_holds_it(text: str) -> None
     check_against_the_oracle(text)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(
     text=st.one_of(
         st.sampled_from(EDGE_NUMBERS),

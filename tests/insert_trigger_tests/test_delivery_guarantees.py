@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.stub import Stubber
-from handler.support import LAMBDA_DIR, lines_with, load_event
 from insert_trigger import process_inserts
+from insert_trigger_tests.support import LAMBDA_DIR, lines_with, load_event
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

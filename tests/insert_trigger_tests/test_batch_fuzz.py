@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from handler.support import RECORDING_PROCESSOR, log_lines
+from fuzz import examples
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from insert_trigger import lambda_handler
 from insert_trigger.batch import UnreportableFailureError
+from insert_trigger_tests.support import RECORDING_PROCESSOR, log_lines
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -104,7 +105,7 @@ def recorded_calls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[An
 
 
 @settings(
-    max_examples=2500,
+    max_examples=examples(2500),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

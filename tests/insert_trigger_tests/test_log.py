@@ -8,10 +8,11 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from handler.support import log_lines
+from fuzz import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from insert_trigger import log
+from insert_trigger_tests.support import log_lines
 
 if TYPE_CHECKING:
     import pytest
@@ -40,7 +41,7 @@ values = st.recursive(
 )
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=examples(800), deadline=None)
 @given(line=st.dictionaries(st.text(max_size=8), values, max_size=6))
 def test_any_line_is_what_json_encoder_writes(line: dict[str, Any]) -> None:
     # GIVEN any line of JSON values and of the values json cannot write itself

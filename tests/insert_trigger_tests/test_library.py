@@ -11,8 +11,8 @@ import zipfile
 from typing import TYPE_CHECKING
 
 import pytest
-from handler.support import LAMBDA_DIR, Recorder, inserts, load_event, log_lines
 from insert_trigger import __version__, lambda_handler, process_inserts
+from insert_trigger_tests.support import LAMBDA_DIR, Recorder, inserts, load_event, log_lines
 
 if TYPE_CHECKING:
     from pathlib import Path
