@@ -31,8 +31,7 @@ help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Apply examples/complete to LocalStack, write items, show what the handler processed (KEEP=1 keeps the stack).
-	@bash emulator/up.sh
-	@$(PY) scripts/demo.py $(if $(KEEP),--keep)
+	@$(PY) -m scripts.demo $(if $(KEEP),--keep)
 	@echo "==> LocalStack is still running, so the next demo or test starts at once; make down stops it"
 
 test: lint ## Lint, then every test: handler, package, plan and end-to-end on LocalStack.
@@ -78,8 +77,7 @@ docs: $(VENV)/.stamp ## Rewrite the README's inputs and outputs tables from vari
 
 bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Handler ratios, then filtered vs unfiltered delivery on LocalStack.
 	@$(BENCH_VENV)/bin/python bench/handler_bench.py
-	@bash emulator/up.sh
-	@PYTHONPATH=scripts $(PY) bench/filter_bench.py
+	@$(PY) -m bench.filter_bench
 	@echo "==> LocalStack is still running; make down stops it"
 
 up: ## Start LocalStack on 127.0.0.1:4566 (installs it on first use).
