@@ -10,7 +10,6 @@ from typing import Any
 import fuzz  # noqa: F401  registers the hypothesis profiles before --hypothesis-profile is read
 import pytest
 import tftest
-from emulator.local_stack import FAULT_TABLE
 from tfplan import (
     PLAN_PROVIDER,
     REPO,
@@ -20,6 +19,8 @@ from tfplan import (
     terraform_message,
     tf_value,
 )
+
+from emulator.local_stack import FAULT_TABLE
 
 
 @pytest.fixture(scope="session", autouse=True)
