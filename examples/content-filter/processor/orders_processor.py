@@ -1,4 +1,4 @@
-"""The example's own processor: accepts a new order in a currency the shop takes, else refuses it."""
+"""The example's own processor: accepts a new order in a currency the shop takes."""
 
 import json
 import os
