@@ -409,11 +409,6 @@ variable "new_image_pattern" {
     ])), false)
     error_message = "new_image_pattern must end every path in a non-empty array of match values (nested at most 5 levels), such as {\"status\":{\"S\":[\"NEW\"]}}: a bare value or an empty array is not a valid filter and AWS would reject or never match it."
   }
-
-  validation {
-    condition     = var.new_image_pattern == null || !can(jsondecode(coalesce(var.new_image_pattern, "-"))) || length(jsonencode({ dynamodb = { NewImage = try(jsondecode(var.new_image_pattern), {}) }, eventName = ["INSERT"] })) <= 4096
-    error_message = "new_image_pattern is too long: merged with the INSERT filter the pattern must be at most 4096 characters, AWS's limit for one filter pattern."
-  }
 }
 
 variable "batch_size" {

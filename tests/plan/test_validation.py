@@ -27,6 +27,14 @@ CREATED_FUNCTION_ONLY: dict[str, Any] = {
     "log_retention_in_days": 7,
 }
 
+
+def pattern_of_length(merged: int) -> str:
+    """A new_image_pattern that, merged with the INSERT filter, is ``merged`` characters long."""
+    frame = len('{"dynamodb":{"NewImage":},"eventName":["INSERT"]}')
+    value = "x" * (merged - frame - len('{"status":{"S":[""]}}'))
+    return '{"status":{"S":["' + value + '"]}}'
+
+
 # (scenario id, inputs, text the error must contain). Each bad value sits just outside AWS's range.
 REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("name-too-long", {"name": "f" * 65}, "name must be 1-64 characters"),
@@ -88,11 +96,6 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
         {"new_image_pattern": '{"a":{"M":{"b":{"S":"x"}}}}'},
         "non-empty array of match values",
     ),
-    (
-        "pattern-too-long",
-        {"new_image_pattern": '{"status":{"S":["' + "x" * 4100 + '"]}}'},
-        "at most 4096 characters",
-    ),
     ("batch-zero", {"batch_size": 0}, "batch_size must be a whole number from 1 to 10000"),
     ("batch-high", {"batch_size": 10001}, "batch_size must be a whole number from 1 to 10000"),
     ("window", {"maximum_batching_window_in_seconds": 301}, "from 0 to 300"),
@@ -146,6 +149,16 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ),
 ]
 
+# Refused by a precondition where the value is built from the inputs (the merged filter pattern):
+# (scenario id, inputs, text the error must contain).
+REFUSED_BY_PRECONDITION: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "pattern-too-long",
+        {"new_image_pattern": pattern_of_length(4097)},
+        "at most 4096 characters",
+    ),
+]
+
 # Values on the edges of each range, which must be accepted.
 ACCEPTED: list[tuple[str, dict[str, Any]]] = [
     ("name-64", {"name": "f" * 64}),
@@ -155,6 +168,7 @@ ACCEPTED: list[tuple[str, dict[str, Any]]] = [
     ("parallel-max", {"parallelization_factor": 10, "starting_position": "TRIM_HORIZON"}),
     ("pattern-nested", {"new_image_pattern": '{"a":{"M":{"b":{"S":[{"prefix":"x"}]}}}}'}),
     ("pattern-numeric", {"new_image_pattern": '{"n":{"N":[{"numeric":[">",5]}]}}'}),
+    ("pattern-4096", {"new_image_pattern": pattern_of_length(4096)}),
     ("retention-s3-long", {"failure_retention_days": 3650}),
     ("retention-sqs-max", {"failure_destination": "sqs", "failure_retention_days": 14}),
     ("own-bucket", {"on_failure_destination_arn": "arn:aws:s3:::order-failures.example-1"}),
@@ -244,6 +258,21 @@ def test_bad_input_is_refused_at_plan(
     assert expected in message, f"{scenario}: {message}"
     (inputs,) = [i for s, i, _ in REFUSED if s == scenario]
     assert any(name in message for name in inputs), f"{scenario}: the message names no input"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [(i, e) for _, i, e in REFUSED_BY_PRECONDITION],
+    ids=[s for s, _, _ in REFUSED_BY_PRECONDITION],
+)
+def test_bad_input_is_refused_by_a_precondition(
+    plan_error: Callable[..., str], inputs: dict[str, Any], expected: str
+) -> None:
+    message = plan_error(**inputs)
+
+    assert "Resource precondition failed" in message, message
+    assert expected in message, message
+    assert any(name in message for name in inputs), f"the message names no input: {message}"
 
 
 @pytest.mark.parametrize("inputs", [i for _, i in ACCEPTED], ids=[s for s, _ in ACCEPTED])
