@@ -22,11 +22,11 @@ from emulator.local_stack import (
     LocalStack,
     aim_at_localstack,
     failed,
+    failure_records,
     json_lines,
     log_events,
     processed,
     put,
-    queue_messages,
     received,
     summaries,
     wait_for_mapping,
@@ -104,7 +104,7 @@ def report(
     lines: list[dict[str, Any]],
     run: str,
     out: dict[str, Any],
-    queued: int,
+    kept: int,
     applied_s: float,
 ) -> bool:
     """Print the table; True if exactly the inserts were delivered and each processed once."""
@@ -121,7 +121,7 @@ def report(
         f"{'each once' if once else 'SOME MORE THAN ONCE'}), {failures} failed"
     )
     print(f"  Log group             {out['log_group_name']}")
-    print(f"  Failure queue         {out['failure_queue_url']} ({queued} message(s))")
+    print(f"  Failure destination   {out['failure_destination_arn']} ({kept} failed batch(es))")
     print(f"  Apply took            {applied_s:.0f} s")
     print()
     return got == Counter({"INSERT": writes["INSERT"]}) and once and len(mine) == writes["INSERT"]
@@ -135,9 +135,13 @@ def main() -> int:
     localstack = LocalStack(aim_at_localstack())
     lifecycle.ensure(localstack.endpoint_url)
     say(f"LocalStack at {localstack.endpoint_url}")
-    dynamodb, logs, sqs = (localstack.client(s) for s in ("dynamodb", "logs", "sqs"))
+    dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
 
-    say(f"terraform init and apply of {EXAMPLE.relative_to(EXAMPLE.parents[1])} (about 30 s)")
+    say(
+        f"terraform init and apply of {EXAMPLE.relative_to(EXAMPLE.parents[1])} (about 60 s: "
+        ""
+        "Terraform waits about 55 s for the failure bucket's lifecycle rule on LocalStack)"
+    )
     terraform("init", "-input=false")
     started = time.monotonic()
     terraform("apply", "-input=false", "-auto-approve", "-compact-warnings")
@@ -161,14 +165,14 @@ def main() -> int:
         writes["INSERT"] += 2  # the warm-up item and the last one, which marks the end
         lines = wait_processed(logs, group, f"{run}-last")
         since = json_lines(log_events(logs, group, start_ms))
-        queued = len(queue_messages(sqs, out["failure_queue_url"], wait=1))
+        kept = len(failure_records(localstack, out))
         ok = report(
             writes=writes,
             since=since,
             lines=lines,
             run=run,
             out=out,
-            queued=queued,
+            kept=kept,
             applied_s=applied_s,
         )
     finally:
