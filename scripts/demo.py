@@ -139,7 +139,6 @@ def main() -> int:
 
     say(
         f"terraform init and apply of {EXAMPLE.relative_to(EXAMPLE.parents[1])} (about 60 s: "
-        ""
         "Terraform waits about 55 s for the failure bucket's lifecycle rule on LocalStack)"
     )
     terraform("init", "-input=false")
