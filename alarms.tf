@@ -43,32 +43,26 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
 
 # The failure alarms read the mapping's own metrics (AWS/Lambda, dimension EventSourceMappingUUID,
 # published when metrics includes EventCount), so they work with every kind of destination.
-resource "aws_cloudwatch_metric_alarm" "failed_records" {
-  count = var.create_alarms ? 1 : 0
-
-  alarm_name          = "${var.name}-failed-records"
-  alarm_description   = "Inserts of ${var.table_name} ran out of retries and were sent to ${local.failure_destination_arn}: fix the cause, then redrive them (${local.redrive_command})."
-  namespace           = "AWS/Lambda"
-  metric_name         = "OnFailureDestinationDeliveredEventCount"
-  dimensions          = { EventSourceMappingUUID = aws_lambda_event_source_mapping.this.uuid }
-  statistic           = "Sum"
-  period              = 60
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-  tags                = var.tags
+locals {
+  mapping_alarms = {
+    failed_records = {
+      metric      = "OnFailureDestinationDeliveredEventCount"
+      description = "Inserts of ${var.table_name} ran out of retries and were sent to ${local.failure_destination_arn}: fix the cause, then redrive them (${local.redrive_command})."
+    }
+    dropped_records = {
+      metric      = "DroppedEventCount"
+      description = "Records of ${var.table_name} ran out of retries or age and could NOT be kept on ${local.failure_destination_arn} (AWS counts records sent to the destination separately): check the role's access to the destination."
+    }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "dropped_records" {
-  count = var.create_alarms ? 1 : 0
+resource "aws_cloudwatch_metric_alarm" "mapping" {
+  for_each = var.create_alarms ? local.mapping_alarms : {}
 
-  alarm_name          = "${var.name}-dropped-records"
-  alarm_description   = "Records of ${var.table_name} ran out of retries or age and could NOT be kept on ${local.failure_destination_arn} (AWS counts records sent to the destination separately): check the role's access to the destination."
+  alarm_name          = "${var.name}-${replace(each.key, "_", "-")}"
+  alarm_description   = each.value.description
   namespace           = "AWS/Lambda"
-  metric_name         = "DroppedEventCount"
+  metric_name         = each.value.metric
   dimensions          = { EventSourceMappingUUID = aws_lambda_event_source_mapping.this.uuid }
   statistic           = "Sum"
   period              = 60

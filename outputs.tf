@@ -79,8 +79,8 @@ output "alarm_arns" {
     for k, v in {
       iterator_age    = try(aws_cloudwatch_metric_alarm.iterator_age[0].arn, null)
       errors          = try(aws_cloudwatch_metric_alarm.errors[0].arn, null)
-      failed_records  = try(aws_cloudwatch_metric_alarm.failed_records[0].arn, null)
-      dropped_records = try(aws_cloudwatch_metric_alarm.dropped_records[0].arn, null)
+      failed_records  = try(aws_cloudwatch_metric_alarm.mapping["failed_records"].arn, null)
+      dropped_records = try(aws_cloudwatch_metric_alarm.mapping["dropped_records"].arn, null)
     } : k => v if v != null
   }
 }

@@ -333,8 +333,8 @@ def test_alarms_are_off_by_default_and_one_switch_turns_them_on(plan: PlanFn) ->
 
     lag = result.resource("aws_cloudwatch_metric_alarm.iterator_age[0]")
     errors = result.resource("aws_cloudwatch_metric_alarm.errors[0]")
-    failed = result.resource("aws_cloudwatch_metric_alarm.failed_records[0]")
-    dropped = result.resource("aws_cloudwatch_metric_alarm.dropped_records[0]")
+    failed = result.resource('aws_cloudwatch_metric_alarm.mapping["failed_records"]')
+    dropped = result.resource('aws_cloudwatch_metric_alarm.mapping["dropped_records"]')
     assert (lag["metric_name"], lag["statistic"], lag["threshold"]) == (
         "IteratorAge",
         "Maximum",
@@ -345,7 +345,9 @@ def test_alarms_are_off_by_default_and_one_switch_turns_them_on(plan: PlanFn) ->
         ("failed_records", "OnFailureDestinationDeliveredEventCount"),
         ("dropped_records", "DroppedEventCount"),
     ):
-        alarm = result.resource(f"aws_cloudwatch_metric_alarm.{kind}[0]")
+        address = f'aws_cloudwatch_metric_alarm.mapping["{kind}"]'
+        alarm = result.resource(address)
+        assert alarm["alarm_name"] == f"orders-insert-{kind.replace('_', '-')}"
         assert (alarm["namespace"], alarm["metric_name"], alarm["statistic"]) == (
             "AWS/Lambda",
             metric,
@@ -353,7 +355,7 @@ def test_alarms_are_off_by_default_and_one_switch_turns_them_on(plan: PlanFn) ->
         )
         assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 0)
         # Keyed on the mapping's UUID, known after apply.
-        assert result.unknown(f"aws_cloudwatch_metric_alarm.{kind}[0]")["dimensions"] is True
+        assert result.unknown(address)["dimensions"] is True
     assert all(a["alarm_actions"] == [TOPIC] for a in (lag, errors, failed, dropped))
 
 
@@ -365,8 +367,8 @@ def test_failure_alarms_watch_every_destination(plan: PlanFn, arn: str) -> None:
     assert alarms == {
         "aws_cloudwatch_metric_alarm.iterator_age[0]",
         "aws_cloudwatch_metric_alarm.errors[0]",
-        "aws_cloudwatch_metric_alarm.failed_records[0]",
-        "aws_cloudwatch_metric_alarm.dropped_records[0]",
+        'aws_cloudwatch_metric_alarm.mapping["failed_records"]',
+        'aws_cloudwatch_metric_alarm.mapping["dropped_records"]',
     }
-    description = result.resource("aws_cloudwatch_metric_alarm.failed_records[0]")
+    description = result.resource('aws_cloudwatch_metric_alarm.mapping["failed_records"]')
     assert arn in description["alarm_description"]
