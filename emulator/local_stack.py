@@ -299,17 +299,6 @@ def put(dynamodb: Any, table: str, item: dict[str, Any]) -> None:
     dynamodb.put_item(TableName=table, Item=item)
 
 
-def queue_messages(sqs: Any, url: str, wait: float) -> list[dict[str, Any]]:
-    """Bodies of the messages on a queue, polling up to `wait` seconds for the first."""
-    deadline = time.monotonic() + wait
-    bodies: list[dict[str, Any]] = []
-    while True:
-        answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-        bodies += [json.loads(m["Body"]) for m in answer.get("Messages", [])]
-        if bodies or time.monotonic() > deadline:
-            return bodies
-
-
 def set_environment(lambda_client: Any, function_name: str, variables: dict[str, str]) -> None:
     """Replace the function's environment variables and wait until the change is in force."""
     lambda_client.update_function_configuration(

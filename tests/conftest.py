@@ -17,10 +17,9 @@ from tfplan import (
     Plan,
     PlanFn,
     terraform_message,
-    tf_value,
 )
 
-from emulator.local_stack import FAULT_TABLE
+from emulator.local_stack import FAULT_TABLE, tf_value
 
 
 @pytest.fixture(scope="session", autouse=True)

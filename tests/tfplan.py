@@ -30,13 +30,6 @@ FAILURE_BUCKET = {
 }
 
 
-def tf_value(value: Any) -> Any:
-    """Spell a Python value the way `terraform -var` reads it (tftest passes str(value))."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
 def terraform_message(error: Exception) -> str:
     """Terraform's error text with its box drawing and line wrapping removed, for matching."""
     text = " ".join(str(arg) for arg in error.args)
