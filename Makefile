@@ -31,7 +31,7 @@ help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Apply examples/complete to LocalStack, write items, show what the handler processed (KEEP=1 keeps the stack).
-	@$(PY) -m scripts.demo $(if $(KEEP),--keep)
+	@PYTHONPATH=tests $(PY) -m scripts.demo $(if $(KEEP),--keep)
 	@echo "==> LocalStack is still running, so the next demo or test starts at once; make down stops it"
 
 test: lint ## Lint, then every test: handler, package, plan and end-to-end on LocalStack.
@@ -73,7 +73,7 @@ docs: $(VENV)/.stamp ## Rewrite the README's inputs and outputs tables from vari
 
 bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Handler ratios, then filtered vs unfiltered delivery on LocalStack.
 	@$(BENCH_VENV)/bin/python bench/handler_bench.py
-	@$(PY) -m bench.filter_bench
+	@PYTHONPATH=tests $(PY) -m bench.filter_bench
 	@echo "==> LocalStack is still running; make down stops it"
 
 up: ## Start LocalStack on 127.0.0.1:4566 (installs it on first use).

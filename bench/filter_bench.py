@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import lifecycle
-from emulator.local_stack import (
+from support.local_stack import (
     LocalStack,
     aim_at_localstack,
     applied,

@@ -12,11 +12,13 @@ import os
 import subprocess
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
-from emulator.local_stack import DEFAULT_ENDPOINT_URL, REPO
-
+REPO = Path(__file__).resolve().parents[1]
 EMULATOR = REPO / "emulator"
+# Where emulator/up.sh serves: the only endpoint the tests may start or stop.
+DEFAULT_ENDPOINT_URL = "http://127.0.0.1:4566"
 # Who uses the emulator right now, and whether a fixture started it.
 USERS_FILE = REPO / ".local" / "emulator" / "fixture-users.json"
 

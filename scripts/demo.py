@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from emulator import lifecycle
-from emulator.local_stack import (
+from support.local_stack import (
     EXAMPLES,
     LocalStack,
     aim_at_localstack,

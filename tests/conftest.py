@@ -10,16 +10,16 @@ from typing import Any
 import fuzz  # noqa: F401  registers the hypothesis profiles before --hypothesis-profile is read
 import pytest
 import tftest
-from tfplan import (
+
+from support import FAULT_TABLE, REPO
+from support.tfplan import (
     PLAN_PROVIDER,
-    REPO,
     REQUIRED_INPUTS,
     Plan,
     PlanFn,
     terraform_message,
+    tf_value,
 )
-
-from emulator.local_stack import FAULT_TABLE, tf_value
 
 
 @pytest.fixture(scope="session", autouse=True)

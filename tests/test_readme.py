@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import readme_tables
-from tfplan import REPO
+
+from support import REPO
 
 
 def test_readme_tables_are_current() -> None:

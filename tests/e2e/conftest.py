@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from emulator import lifecycle
-from emulator.local_stack import (
+from support.local_stack import (
     AWS_ENV_CLEARED,
     LocalStack,
     aws_env,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from insert_trigger_redrive import redrive
 
-from emulator.local_stack import (
+from support.local_stack import (
     EXAMPLES,
     REPO,
     LocalStack,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from emulator.local_stack import (
+from support.local_stack import (
     EXAMPLES,
     LocalStack,
     applied,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from emulator.local_stack import LocalStack, unique
+from support.local_stack import LocalStack, unique
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from typing import Any
 
 from package_lambda import build
 
-from emulator.local_stack import (
-    FAULT_TABLE,
+from support import FAULT_TABLE
+from support.local_stack import (
     REPO,
     FailureDestination,
     LocalStack,

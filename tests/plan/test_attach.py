@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from tfplan import ATTACH_INPUTS, FAILURE_BUCKET, PlanFn, filters, policy_statements
+
+from support.tfplan import ATTACH_INPUTS, FAILURE_BUCKET, PlanFn, filters, policy_statements
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orders-handler"
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:orders-handler-failures"

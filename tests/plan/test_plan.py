@@ -9,7 +9,9 @@ import re
 from typing import Any
 
 import pytest
-from tfplan import FAILURE_BUCKET, REPO, PlanFn, filters, policy_statements
+
+from support import REPO
+from support.tfplan import FAILURE_BUCKET, PlanFn, filters, policy_statements
 
 INSERT_ONLY = '{"eventName":["INSERT"]}'
 STATUS_NEW = '{"status":{"S":["NEW"]}}'

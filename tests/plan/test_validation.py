@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tfplan import ATTACH_INPUTS, REPO, PlanFn
+
+from support import REPO
+from support.tfplan import ATTACH_INPUTS, PlanFn
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orders"
 # Inputs that shape only a function the module creates, each with a value other than its default:

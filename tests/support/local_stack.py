@@ -1,7 +1,8 @@
 """LocalStack helpers shared by the end-to-end tests, `make demo` and `make bench`.
 
-Test infrastructure. Apply a root module, write items, and read back what the mapping delivered
-and the handler did: from AWS APIs only, so they run on any LocalStack (see `endpoint_url`).
+Test infrastructure, apart from emulator/ (which only installs, starts and stops LocalStack).
+Apply a root module, write items, and read back what the mapping delivered and the handler did:
+from AWS APIs only, so they run on any LocalStack (see `endpoint_url`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ import tftest
 from localstack_client import config as localstack_config
 from localstack_client.session import Session
 
-REPO = Path(__file__).resolve().parents[1]
+from emulator.lifecycle import DEFAULT_ENDPOINT_URL
+from support.tfplan import tf_value
+
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-# Where emulator/up.sh serves; used when neither AWS_ENDPOINT_URL nor LOCALSTACK_HOST is set.
-DEFAULT_ENDPOINT_URL = "http://127.0.0.1:4566"
 REGION = "us-east-1"
 # Dummy credentials: LocalStack maps them to its default account, 000000000000.
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
@@ -33,8 +35,6 @@ AWS_ENV_CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 # Where the emulator's Lambda executor notes what each invocation was given (test infrastructure;
 # absent on another LocalStack, or with HOST_LAMBDA_DELIVERIES=off).
 DELIVERIES = REPO / ".local" / "emulator" / "deliveries"
-# Where the fault suite (tests/e2e/test_faults.py) writes its table, for pytest's summary to show.
-FAULT_TABLE = REPO / ".local" / "fault-table.md"
 # One suffix per test session keeps names unique when an emulator outlives a failed run.
 RUN = uuid.uuid4().hex[:6]
 
@@ -147,11 +147,6 @@ def working_copy(tfdir: Path) -> Path:
         if not entry.name.startswith((".terraform", "terraform.tfstate")):
             (folder / entry.name).symlink_to(entry)
     return folder
-
-
-def tf_value(value: Any) -> Any:
-    """Spell a Python value the way `terraform -var` reads it (tftest passes str(value))."""
-    return ("true" if value else "false") if isinstance(value, bool) else value
 
 
 @contextmanager

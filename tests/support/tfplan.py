@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+from support import REPO
+
 # The provider settings the plan tests link into the module's folder while they run.
 PLAN_PROVIDER = REPO / "tests" / "plan" / "plan_test_provider.tf"
 # Inputs every plan passes unless a test names them: the module's two required inputs.
@@ -28,6 +28,11 @@ FAILURE_BUCKET = {
     "aws_s3_bucket_public_access_block.failures[0]",
     "aws_s3_bucket_server_side_encryption_configuration.failures[0]",
 }
+
+
+def tf_value(value: Any) -> Any:
+    """Spell a Python value the way `terraform -var` reads it (tftest passes str(value))."""
+    return ("true" if value else "false") if isinstance(value, bool) else value
 
 
 def terraform_message(error: Exception) -> str:
