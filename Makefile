@@ -51,8 +51,8 @@ lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt 
 	@echo "==> mypy --strict (the folders: files in pyproject.toml, shared with pre-commit)"
 	@$(VENV)/bin/mypy --strict
 
-unit: $(VENV)/.stamp ## Handler, package and redrive tests, quick fuzz budget (under 20 s, no Terraform, no emulator).
-	@$(PY) -m pytest tests/insert_trigger_tests tests/test_package.py tests/redrive \
+unit: $(VENV)/.stamp ## Handler, package, version and redrive tests, quick fuzz budget (under 20 s, no Terraform, no emulator).
+	@$(PY) -m pytest tests/insert_trigger_tests tests/test_package.py tests/test_versions.py tests/redrive \
 	  --deselect tests/redrive/test_redrive_filters.py::test_cases_agree_with_localstacks_engine
 
 plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend).
