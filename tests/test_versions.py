@@ -2,8 +2,9 @@
 
 VERSION (at the repository root) is the module's version. `insert_trigger.__version__` and
 `insert_trigger_redrive.__version__` repeat it (each package's build reads its own), CHANGELOG's
-latest release is it, and every line that pins a release (`?ref=v…`, `.git@v…`) names it. Any
-other mention of one of the project's versions must be a release CHANGELOG lists.
+latest release is it, and every line that pins a release (a module `source = "…?ref=v…"`, a
+`pip install "…git@v…"`) names it. Any other mention of one of the project's versions, such as an
+upgrade from an older release, must be a release CHANGELOG lists.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from support import REPO
 
 SEMVER = r"\d+\.\d+\.\d+"
 # A line that pins a release: the module's `source = "git::…?ref=v…"` and the pip lines.
+PIN_LINE = re.compile(r"^\s*source\s*=|\bpip install\b")
 PIN = re.compile(rf"(?:\?ref=|\.git@)v({SEMVER})\b")
 # Any other mention of one of this project's versions: a tag, a package and its version, a
 # changelog heading, an upgrade "from" or "to" a version.
@@ -111,8 +113,9 @@ def version_problems(read: Read = read_repo) -> list[str]:
 
     for doc in DOCS:
         for number, line in enumerate(read(doc).splitlines(), 1):
-            pinned = {match.start(1) for match in PIN.finditer(line)}
-            for match in PIN.finditer(line):
+            pins = list(PIN.finditer(line)) if PIN_LINE.search(line) else []
+            pinned = {match.start(1) for match in pins}
+            for match in pins:
                 if match.group(1) != version:
                     problems.append(f"{doc}:{number}: pins v{match.group(1)}, VERSION is {version}")
             for match in MENTION.finditer(line):
@@ -194,6 +197,7 @@ README_PIN = next(m.group(0) for m in PIN.finditer(read_repo("README.md")))
         ("CHANGELOG.md", "## [Unreleased]\n", "", "first section is not `## [Unreleased]`"),
         ("CHANGELOG.md", f"## [{VERSION}] - ", f"## [{VERSION}] - 2026-13-01", "has no date"),
         ("CONTRIBUTING.md", "\n", "\nUpgrading from 0.0.9 works.\n", "names 0.0.9"),
+        ("README.md", "\n", "\nFrom `?ref=v0.0.9`, set x.\n", "names 0.0.9"),
         ("redrive/README.md", "\n", "\n`insert-trigger-redrive` 9.0.0\n", "names 9.0.0"),
     ],
     ids=[
@@ -206,6 +210,7 @@ README_PIN = next(m.group(0) for m in PIN.finditer(read_repo("README.md")))
         "top",
         "date",
         "doc",
+        "prose-ref",
         "pkg",
     ],
 )
