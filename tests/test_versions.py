@@ -24,11 +24,11 @@ SEMVER = r"\d+\.\d+\.\d+"
 # A line that pins a release: the module's `source = "git::…?ref=v…"` and the pip lines.
 PIN_LINE = re.compile(r"^\s*source\s*=|\bpip install\b")
 PIN = re.compile(rf"(?:\?ref=|\.git@)v({SEMVER})\b")
-# Any other mention of one of this project's versions: a tag, a package and its version, a
-# changelog heading, an upgrade "from" or "to" a version.
-MENTION = re.compile(
-    rf"(?:\bv|`?insert-trigger(?:-redrive)?`? |\[|\b(?:from|to) )({SEMVER})\b(?!\.)"
-)
+# A package named with its version states the version it is now, on any line.
+PACKAGE = re.compile(rf"`?insert-trigger(?:-redrive)?`? ({SEMVER})\b")
+# Any other mention of one of this project's versions: a tag, a changelog heading, an upgrade
+# "from" or "to" a version.
+MENTION = re.compile(rf"(?:\bv|\[|\b(?:from|to) )({SEMVER})\b(?!\.)")
 HEADING = re.compile(r"^## \[([^\]]+)\](?: - (\S+))?[ \t]*$", re.M)
 PREVIOUS_RELEASE = "tests/e2e/upgrade/previous_release"
 PACKAGES = {  # pyproject.toml: the __init__.py whose __version__ its build reads
@@ -113,7 +113,7 @@ def version_problems(read: Read = read_repo) -> list[str]:
 
     for doc in DOCS:
         for number, line in enumerate(read(doc).splitlines(), 1):
-            pins = list(PIN.finditer(line)) if PIN_LINE.search(line) else []
+            pins = [*(PIN.finditer(line) if PIN_LINE.search(line) else ()), *PACKAGE.finditer(line)]
             pinned = {match.start(1) for match in pins}
             for match in pins:
                 if match.group(1) != version:
@@ -198,7 +198,7 @@ README_PIN = next(m.group(0) for m in PIN.finditer(read_repo("README.md")))
         ("CHANGELOG.md", f"## [{VERSION}] - ", f"## [{VERSION}] - 2026-13-01", "has no date"),
         ("CONTRIBUTING.md", "\n", "\nUpgrading from 0.0.9 works.\n", "names 0.0.9"),
         ("README.md", "\n", "\nFrom `?ref=v0.0.9`, set x.\n", "names 0.0.9"),
-        ("redrive/README.md", "\n", "\n`insert-trigger-redrive` 9.0.0\n", "names 9.0.0"),
+        ("redrive/README.md", "\n", "\n`insert-trigger-redrive` 0.1.0\n", "pins v0.1.0"),
     ],
     ids=[
         "version",
