@@ -7,14 +7,16 @@ SHELL := bash
 MAKEFLAGS += --no-print-directory
 
 PYTHON_VERSION := 3.13
-# A working python3.13 on PATH (a pyenv shim may exist without working), else pyenv's newest 3.13.
-PYTHON ?= $(shell \
-  if python$(PYTHON_VERSION) -c '' 2>/dev/null; then command -v python$(PYTHON_VERSION); \
-  else v=$$(pyenv versions --bare 2>/dev/null | grep -E '^$(PYTHON_VERSION)(\.[0-9]+)?$$' | tail -1); \
-    [ -n "$$v" ] && echo "$$(pyenv prefix $$v)/bin/python3"; fi)
+# A working python3.13 on PATH, else pyenv's newest 3.13 (scripts/find_python.sh).
+PYTHON ?= $(shell bash scripts/find_python.sh $(PYTHON_VERSION))
+# The lowest Python the handler and redrive run on (their requires-python), and the lowest
+# runtime the module accepts: the handler's unit tests run on it too (make floor).
+FLOOR_VERSION := 3.12
+FLOOR_PYTHON ?= $(shell bash scripts/find_python.sh $(FLOOR_VERSION))
 
 VENV       := .venv
 BENCH_VENV := .venv-bench
+FLOOR_VENV := .venv-py$(FLOOR_VERSION)
 LINT_VENV  := .venv-checkov
 LOCAL      := .local
 PY         := $(VENV)/bin/python
@@ -25,7 +27,7 @@ export TF_IN_AUTOMATION   := 1
 
 EXAMPLES := $(wildcard examples/*)
 
-.PHONY: help demo test lint unit plan e2e package docs bench up down clean redrive
+.PHONY: help demo test lint unit floor plan e2e package docs bench up down clean redrive
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,7 +36,7 @@ demo: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Apply examples/complete to LocalSt
 	@PYTHONPATH=tests $(PY) -m scripts.demo $(if $(KEEP),--keep)
 	@echo "==> LocalStack is still running, so the next demo or test starts at once; make down stops it"
 
-test: lint ## Lint, then every test: handler, package, plan and end-to-end on LocalStack.
+test: lint floor ## Lint, the handler's tests on Python 3.12, then every test: handler, package, plan and end-to-end on LocalStack.
 	@bash emulator/setup.sh
 	@echo "==> pytest (the end-to-end tests start LocalStack if it is not running, and stop it after)"
 	@$(PY) -m pytest -n 2 tests --hypothesis-profile=full
@@ -51,9 +53,13 @@ lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt 
 	@echo "==> mypy --strict (the folders: files in pyproject.toml, shared with pre-commit)"
 	@$(VENV)/bin/mypy --strict
 
-unit: $(VENV)/.stamp ## Handler, package and redrive tests, quick fuzz budget (under 20 s, no Terraform, no emulator).
-	@$(PY) -m pytest tests/insert_trigger_tests tests/test_package.py tests/redrive \
+unit: $(VENV)/.stamp ## Handler, package, version and redrive tests, quick fuzz budget (under 20 s, no Terraform, no emulator).
+	@$(PY) -m pytest tests/insert_trigger_tests tests/test_package.py tests/test_versions.py tests/redrive \
 	  --deselect tests/redrive/test_redrive_filters.py::test_cases_agree_with_localstacks_engine
+
+floor: $(FLOOR_VENV)/.stamp ## The handler's unit tests on Python 3.12 (FLOOR_VERSION), the lowest runtime the module accepts (quick fuzz budget).
+	@echo "==> pytest on $$($(FLOOR_VENV)/bin/python -V): tests/insert_trigger_tests"
+	@$(FLOOR_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/insert_trigger_tests
 
 plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend).
 	@$(PY) -m pytest -n 2 tests/plan
@@ -83,28 +89,33 @@ down: ## Stop LocalStack.
 	@bash emulator/down.sh
 
 clean: down ## Remove environments, emulator state and Terraform working files.
-	rm -rf $(VENV) $(BENCH_VENV) $(LINT_VENV) $(LOCAL) .e2e
+	rm -rf $(VENV) $(BENCH_VENV) $(LINT_VENV) $(FLOOR_VENV) $(LOCAL) .e2e
 	find . -name .terraform -type d -prune -exec rm -rf {} +
 	find . \( -name 'terraform.tfstate*' -o -name .terraform.lock.hcl \) -delete
 
 $(TF_CLI_CONFIG_FILE): scripts/terraformrc.sh
 	@bash scripts/terraformrc.sh $@
 
-# One virtual environment per lock file, each made the same way: $(call make_venv,DIR,LOCK).
+# One virtual environment per lock file, each made the same way:
+# $(call make_venv,DIR,LOCK,INTERPRETER VARIABLE,PYTHON VERSION).
 define make_venv
-	@test -n "$(PYTHON)" || { echo "error: Python $(PYTHON_VERSION) not found (neither python$(PYTHON_VERSION) on PATH nor in pyenv). Install it, or run make PYTHON=/path/to/python$(PYTHON_VERSION)." >&2; exit 1; }
-	@echo "==> Creating $(1) with $(PYTHON) from $(2)"
-	@$(PYTHON) -m venv $(1)
+	@test -n "$($(3))" || { echo "error: Python $(4) not found (neither python$(4) on PATH nor in pyenv). Install it, or run make $(3)=/path/to/python$(4)." >&2; exit 1; }
+	@echo "==> Creating $(1) with $($(3)) from $(2)"
+	@$($(3)) -m venv $(1)
 	@$(1)/bin/pip install --disable-pip-version-check --progress-bar off -r $(2) | sed -n '/^Collecting\|^Successfully/p'
 	@touch $(1)/.stamp
 endef
 
 $(VENV)/.stamp: requirements/dev.txt
-	$(call make_venv,$(VENV),requirements/dev.txt)
+	$(call make_venv,$(VENV),requirements/dev.txt,PYTHON,$(PYTHON_VERSION))
 
 $(BENCH_VENV)/.stamp: requirements/bench.txt
-	$(call make_venv,$(BENCH_VENV),requirements/bench.txt)
+	$(call make_venv,$(BENCH_VENV),requirements/bench.txt,PYTHON,$(PYTHON_VERSION))
 
 # checkov pins many packages of its own, so it lives apart.
 $(LINT_VENV)/.stamp: requirements/checkov.txt
-	$(call make_venv,$(LINT_VENV),requirements/checkov.txt)
+	$(call make_venv,$(LINT_VENV),requirements/checkov.txt,PYTHON,$(PYTHON_VERSION))
+
+# Only what the handler's unit tests import, so the 3.12 run costs seconds.
+$(FLOOR_VENV)/.stamp: requirements/floor.txt
+	$(call make_venv,$(FLOOR_VENV),requirements/floor.txt,FLOOR_PYTHON,$(FLOOR_VERSION))

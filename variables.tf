@@ -182,14 +182,14 @@ variable "package_path" {
 }
 
 variable "runtime" {
-  description = "Lambda runtime of the function."
+  description = "Lambda runtime of the function: python3.12, python3.13 or python3.14. The handler's unit tests run on Python 3.12 and 3.13, its end-to-end tests on 3.13; none has run on 3.14, which needs AWS provider 6.20 or later. The zip holds Python 3.13 bytecode: other runtimes compile the package at each cold start."
   type        = string
   default     = "python3.13"
   nullable    = false
 
   validation {
     condition     = contains(["python3.12", "python3.13", "python3.14"], var.runtime)
-    error_message = "runtime must be one of python3.12, python3.13, python3.14 (got \"${var.runtime}\"): the handler is tested on these Python versions."
+    error_message = "runtime must be one of python3.12, python3.13, python3.14 (got \"${var.runtime}\"): the handler needs Python 3.12 or later. Its tests ran on 3.12 and 3.13 only; python3.14 needs AWS provider 6.20 or later."
   }
 
   validation {

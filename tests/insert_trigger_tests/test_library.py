@@ -132,7 +132,7 @@ print(json.dumps({{"file": process_inserts.__code__.co_filename, "seen": seen, "
     assert outcome["seen"] == [
         record["dynamodb"]["NewImage"]["pk"]["S"] for record in inserts(event)
     ]
-    assert outcome["version"] == __version__ == "0.2.0"
+    assert outcome["version"] == __version__ == (LAMBDA_DIR.parent / "VERSION").read_text().strip()
     assert [json.loads(line)["message"] for line in lines][-1] == "batch summary"
 
 

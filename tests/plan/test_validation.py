@@ -58,7 +58,13 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("old-image", {"stream_view_type": "OLD_IMAGE"}, "carry no NewImage"),
     ("table-kms", {"table_kms_key_arn": "alias/orders"}, "table_kms_key_arn must be null or a KMS"),
     ("package-missing", {"package_path": "/nonexistent/x.zip"}, "package_path must be null or"),
-    ("runtime", {"runtime": "python3.9"}, "runtime must be one of python3.12, python3.13"),
+    (
+        "runtime",
+        {"runtime": "python3.11"},
+        'runtime must be one of python3.12, python3.13, python3.14 (got "python3.11"): the '
+        "handler needs Python 3.12 or later. Its tests ran on 3.12 and 3.13 only; python3.14 "
+        "needs AWS provider 6.20 or later.",
+    ),
     ("arch-two", {"architectures": ["arm64", "x86_64"]}, "architectures must be exactly one"),
     ("arch-name", {"architectures": ["aarch64"]}, "architectures must be exactly one"),
     ("memory-low", {"memory_size": 127}, "memory_size must be a whole number of MB from 128"),
@@ -164,6 +170,7 @@ REFUSED_BY_PRECONDITION: list[tuple[str, dict[str, Any], str]] = [
 # Values on the edges of each range, which must be accepted.
 ACCEPTED: list[tuple[str, dict[str, Any]]] = [
     ("name-64", {"name": "f" * 64}),
+    ("runtime-lowest", {"runtime": "python3.12"}),
     ("batch-max", {"batch_size": 10000, "maximum_batching_window_in_seconds": 300}),
     ("retries-edges", {"maximum_retry_attempts": -1, "maximum_record_age_in_seconds": 60}),
     ("retries-max", {"maximum_retry_attempts": 10000, "maximum_record_age_in_seconds": 604800}),

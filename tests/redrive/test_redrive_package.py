@@ -45,3 +45,8 @@ def test_installs_offline_and_runs_from_the_installed_copy(tmp_path: Path) -> No
     )  # fmt: skip
     assert script_help.stdout == module_help.stdout.replace("__main__.py", "insert-trigger-redrive")
     assert (target / "insert_trigger_redrive" / "py.typed").exists()
+    # AND its metadata carries the module's version, which flit read from __version__
+    version = (REDRIVE.parent / "VERSION").read_text().strip()
+    assert (target / f"insert_trigger_redrive-{version}.dist-info").is_dir(), sorted(
+        path.name for path in target.iterdir()
+    )
