@@ -79,6 +79,7 @@ docs: $(VENV)/.stamp ## Rewrite the README's inputs and outputs tables from vari
 
 bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Handler ratios, then filtered vs unfiltered delivery and the idempotency ledger's cost on LocalStack.
 	@$(BENCH_VENV)/bin/python bench/handler_bench.py
+	@$(BENCH_VENV)/bin/python bench/ledger_import_bench.py
 	@PYTHONPATH=tests $(PY) -m bench.filter_bench
 	@PYTHONPATH=tests $(PY) -m bench.ledger_bench
 	@echo "==> LocalStack is still running; make down stops it"
