@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from insert_trigger.ledger import Ledger
     from insert_trigger.processor import Processor
 
-TABLE_VAR = "IDEMPOTENCY_TABLE"  # also insert_trigger.ledger.TABLE_VAR, which needs boto3
+TABLE_VAR = "IDEMPOTENCY_TABLE"  # the ledger; its other settings are read in insert_trigger.ledger
 
 
 def process_inserts(

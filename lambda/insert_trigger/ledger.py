@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-TABLE_VAR = "IDEMPOTENCY_TABLE"
 KEY_VAR = "IDEMPOTENCY_KEY_ATTRIBUTES"
 RETENTION_VAR = "IDEMPOTENCY_RETENTION_DAYS"
 # The module's default: failure_retention_days (14) plus the stream's 24 hours.
