@@ -39,7 +39,7 @@ resource "aws_lambda_function" "this" {
   tags                           = var.tags
 
   dynamic "environment" {
-    for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
+    for_each = length(local.function_environment) > 0 ? [local.function_environment] : []
     content {
       variables = environment.value
     }

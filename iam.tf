@@ -72,6 +72,26 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  dynamic "statement" {
+    for_each = var.idempotency ? [local.ledger_arn] : []
+    content {
+      sid       = "UseIdempotencyLedger"
+      actions   = local.ledger_actions
+      resources = [statement.value]
+    }
+  }
+
+  # DynamoDB uses a customer managed key on the caller's behalf: reading needs Decrypt, writing
+  # a new data key (GenerateDataKey, Encrypt), both the key's description.
+  dynamic "statement" {
+    for_each = var.idempotency && var.kms_key_arn != null ? [var.kms_key_arn] : []
+    content {
+      sid       = "UseIdempotencyLedgerKey"
+      actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+
   # X-Ray and VPC network interfaces have no resource-level permissions: AWS requires "*".
   dynamic "statement" {
     for_each = var.tracing_mode == "Active" ? [true] : []

@@ -1,8 +1,11 @@
 # Values more than one concern reads. Each concern has its file: table.tf, function.tf, iam.tf,
-# failure_destination.tf, mapping.tf (with the filter pattern it builds and checks), alarms.tf.
+# failure_destination.tf, mapping.tf (with the filter pattern it builds and checks), alarms.tf,
+# idempotency.tf (the ledger).
 
 locals {
   package_path = coalesce(var.package_path, "${path.module}/lambda/insert_trigger.zip")
+  # The caller's variables, and the ledger's settings (idempotency.tf), which the module sets.
+  function_environment = merge(var.environment_variables, local.ledger_environment)
 
   table_arn  = var.create_table ? aws_dynamodb_table.this[0].arn : data.aws_dynamodb_table.existing[0].arn
   stream_arn = var.create_table ? aws_dynamodb_table.this[0].stream_arn : data.aws_dynamodb_table.existing[0].stream_arn

@@ -68,6 +68,11 @@ output "redrive_command" {
   value       = local.redrive_command
 }
 
+output "idempotency_table_name" {
+  description = "Name of the idempotency ledger the handler uses (the one the module created, or idempotency_table_name); null with idempotency = false. With create_function = false, set it on your function as IDEMPOTENCY_TABLE."
+  value       = local.ledger_name
+}
+
 output "log_group_name" {
   description = "Name of the function's log group: the one the module created, or with create_function = false /aws/lambda/<function name>, Lambda's default (your function's logging_config may name another)."
   value       = var.create_function ? aws_cloudwatch_log_group.this[0].name : local.log_group_name

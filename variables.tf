@@ -269,6 +269,11 @@ variable "environment_variables" {
     condition     = var.create_function || length(var.environment_variables) == 0
     error_message = "environment_variables applies only to a function the module creates: with create_function = false it must keep its default, {}. Set it on your own function instead."
   }
+
+  validation {
+    condition     = !var.idempotency || length([for k in keys(var.environment_variables) : k if startswith(k, "IDEMPOTENCY_")]) == 0
+    error_message = "environment_variables must not set IDEMPOTENCY_TABLE, IDEMPOTENCY_KEY_ATTRIBUTES or IDEMPOTENCY_RETENTION_DAYS with idempotency = true: the module sets them from idempotency_table_name, idempotency_key_attributes and idempotency_retention_days."
+  }
 }
 
 variable "reserved_concurrent_executions" {
@@ -561,6 +566,57 @@ variable "failure_retention_days" {
   validation {
     condition     = var.failure_destination != "sqs" || var.on_failure_destination_arn != null || var.failure_retention_days <= 14
     error_message = "failure_retention_days must be at most 14 with failure_destination = \"sqs\": SQS keeps a message 14 days at most. Use failure_destination = \"s3\" to keep failed batches longer."
+  }
+}
+
+variable "idempotency" {
+  description = "Record each processed insert in an idempotency ledger (a DynamoDB table), so that a retry, a replay after a timeout or a redrive does not process it again. Off, every insert is processed at least once (see Delivery guarantees in the README)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "idempotency_table_name" {
+  description = "An existing ledger table to use instead of creating <name>-idempotency: hash key id (string), TTL on expires_at, in the table's account and Region. If it is encrypted with a customer managed key, that key must be kms_key_arn, which the role is granted. Needs idempotency = true."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.idempotency_table_name == null || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.idempotency_table_name))
+    error_message = "idempotency_table_name must be null or a DynamoDB table name: 3 to 255 characters of letters, digits, underscore, hyphen and dot."
+  }
+
+  validation {
+    condition     = var.idempotency_table_name == null || var.idempotency
+    error_message = "idempotency_table_name needs idempotency = true: without it the function uses no ledger. Set idempotency = true, or leave idempotency_table_name null."
+  }
+}
+
+variable "idempotency_key_attributes" {
+  description = "Item attributes that key the ledger instead of the record's eventID, for example [\"pk\", \"sk\", \"version\"]: the item's key plus an attribute that changes with each insert of it. Needed with a global table whose trigger may move to another replica, since each replica's stream gives the same insert another eventID. Empty (the default): the eventID, unique to each insert and the same on every delivery of it."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for name in var.idempotency_key_attributes : length(name) > 0 && length(name) <= 255 && !strcontains(name, ",")])
+    error_message = "idempotency_key_attributes must hold attribute names of 1 to 255 characters without a comma (the handler reads them as one comma-separated list)."
+  }
+
+  validation {
+    condition     = length(var.idempotency_key_attributes) == 0 || (var.idempotency && var.create_function)
+    error_message = "idempotency_key_attributes needs idempotency = true and a function the module creates (create_function = true): it is set on that function as IDEMPOTENCY_KEY_ATTRIBUTES. With your own function, set that variable on it."
+  }
+}
+
+variable "idempotency_retention_days" {
+  description = "Days the ledger keeps an entry, through TTL. An insert can come back as long as the stream keeps it (24 hours) and then as long as the failure destination keeps its batch for a redrive (failure_retention_days), so the entry must outlive both: at least failure_retention_days + 1. null: exactly that."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.idempotency_retention_days == null || try(var.idempotency_retention_days >= var.failure_retention_days + 1 && var.idempotency_retention_days <= 3651 && floor(var.idempotency_retention_days) == var.idempotency_retention_days, false)
+    error_message = "idempotency_retention_days must be null or a whole number of days from failure_retention_days + 1 (the stream's 24 hours plus the time a failed batch can still be redriven) to 3651: a shorter ledger would let a redriven insert be processed again."
   }
 }
 

@@ -11,7 +11,7 @@ import fuzz  # noqa: F401  registers the hypothesis profiles before --hypothesis
 import pytest
 import tftest
 
-from support import FAULT_TABLE, REPO
+from support import FAULT_TABLE, IDEMPOTENT_FAULT_TABLE, REPO
 from support.tfplan import (
     PLAN_PROVIDER,
     REQUIRED_INPUTS,
@@ -71,7 +71,11 @@ SESSION_START = time.time()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Show the fault suite's table when it ran in this session (in whichever xdist worker)."""
-    if FAULT_TABLE.exists() and FAULT_TABLE.stat().st_mtime >= SESSION_START:
-        terminalreporter.section("fault suite: what became of each insert")
-        terminalreporter.write(FAULT_TABLE.read_text())
+    """Show the fault suites' tables when they ran in this session (in whichever xdist worker)."""
+    for path, title in (
+        (FAULT_TABLE, "fault suite: what became of each insert"),
+        (IDEMPOTENT_FAULT_TABLE, "fault suite with the idempotency ledger: effects"),
+    ):
+        if path.exists() and path.stat().st_mtime >= SESSION_START:
+            terminalreporter.section(title)
+            terminalreporter.write(path.read_text())

@@ -3,6 +3,7 @@ or when the invocation's time runs short; one summary line per batch."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from time import perf_counter
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any, Protocol, TypeGuard
 
+    from insert_trigger.ledger import Ledger
     from insert_trigger.processor import Processor
 
     class LambdaContext(Protocol):
@@ -54,14 +56,21 @@ class MarginError(ValueError):
     """DEADLINE_MARGIN_MS is set to something other than a whole number of milliseconds."""
 
 
-def process_batch(
+# One loop keeps the order, both stops and every count in one place: split up, the reader would
+# have to follow the record through several functions to see where it can stop.
+def process_batch(  # noqa: PLR0912, PLR0915
     records: list[object],
     get_processor: Callable[[], Processor],
     context: LambdaContext | object | None = None,
+    get_ledger: Callable[[], Ledger] | None = None,
 ) -> BatchResponse:
-    """Process the INSERT records in order; the response names the first left for a retry."""
+    """Process the INSERT records in order; the response names the first left for a retry.
+
+    With ``get_ledger``, an insert the ledger has as done is not processed again.
+    """
     processor: Processor | None = None
-    processed = skipped = 0
+    ledger = _NoLedger() if get_ledger is None else _BatchLedger(get_ledger, records)
+    processed = skipped = already = 0
     failure: list[dict[str, str]] = []
     left_from = len(records)  # index of the first record left for Lambda to retry
     failed = stopped = False
@@ -93,10 +102,16 @@ def process_batch(
                     raise RecordError("record has no dynamodb.SequenceNumber")
                 item = deserialize_image(new_image_of(record))
                 keys = _keys_in(item, record)  # before the processor, which may change the item
+                if not ledger.claim(item, record, index, sequence_number):
+                    _log_already_processed(keys, sequence_number, record)
+                    already += 1
+                    continue
                 if processor is None:
                     processor = get_processor()
                 processor(item, record)
+                ledger.mark_done()
             except Exception as error:
+                ledger.release()
                 _log_failure(record, sequence_number, error)
                 failed = True
                 if sequence_number is None:
@@ -132,6 +147,7 @@ def process_batch(
                 "message": "batch summary",
                 "received": _received(records),
                 "processed": processed,
+                **ledger.summary(already),
                 "skipped": skipped,
                 "failed": int(failed),
                 "left_for_retry": len(records) - left_from,
@@ -171,6 +187,93 @@ def _keys_in(item: dict[str, Any], record: dict[str, Any]) -> dict[str, Any] | N
     # The item holds its key attributes: reading them there spares decoding Keys again.
     names = record["dynamodb"].get("Keys")
     return {name: item.get(name) for name in names} if isinstance(names, dict) else None
+
+
+class _NoLedger:
+    """Without a ledger: every insert is processed, and the summary has no ledger count."""
+
+    def claim(self, item: dict[str, Any], record: dict[str, Any], index: int, sn: str) -> bool:
+        return True
+
+    def mark_done(self) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
+
+    def summary(self, already: int) -> dict[str, int]:
+        return {}
+
+
+class _BatchLedger(_NoLedger):
+    """The ledger's part in one batch: read ahead, claim, mark done, release."""
+
+    def __init__(self, get_ledger: Callable[[], Ledger], records: list[object]) -> None:
+        self.get_ledger = get_ledger
+        self.records = records
+        self.ledger: Ledger | None = None
+        self.claimed: str | None = None
+
+    def claim(self, item: dict[str, Any], record: dict[str, Any], index: int, sn: str) -> bool:
+        """Claim the insert; False when the ledger has it as processed already."""
+        self.claimed = None
+        if self.ledger is None:
+            self.ledger = self.get_ledger()
+        key = self.ledger.key_of(item, record)
+        if not self.ledger.has_read(key):
+            self.ledger.read_ahead(self._keys_from(index))
+        if self.ledger.is_known_done(key) or not self.ledger.claim(key, sn):
+            return False
+        self.claimed = key
+        return True
+
+    def mark_done(self) -> None:
+        if self.ledger is not None and self.claimed is not None:
+            self.ledger.mark_done(self.claimed)
+            self.claimed = None
+
+    def release(self) -> None:
+        if self.ledger is not None and self.claimed is not None:
+            # The retry takes a claim left in place over: only the insert's own error matters.
+            with contextlib.suppress(Exception):
+                self.ledger.release(self.claimed)
+            self.claimed = None
+
+    def summary(self, already: int) -> dict[str, int]:
+        return {"already_processed": already}
+
+    def _keys_from(self, start: int) -> list[str]:
+        """The ledger keys of the inserts from ``start`` on, as many as one read takes."""
+        from insert_trigger.ledger import BATCH_GET_LIMIT  # noqa: PLC0415  (only with a ledger)
+
+        assert self.ledger is not None  # noqa: S101  (claim opens it first)
+        keys: list[str] = []
+        for record in self.records[start:]:
+            if len(keys) == BATCH_GET_LIMIT:
+                break
+            if not is_insert(record):
+                continue
+            try:
+                by_attributes = self.ledger.key_attributes
+                item = deserialize_image(new_image_of(record)) if by_attributes else {}
+                keys.append(self.ledger.key_of(item, record))
+            except Exception:  # noqa: S112  (that insert fails in its turn, in order)
+                continue
+        return keys
+
+
+def _log_already_processed(
+    keys: dict[str, Any] | None, sequence_number: str, record: dict[str, Any]
+) -> None:
+    log.write(
+        {
+            "level": "INFO",
+            "message": "insert already processed",
+            "keys": keys,
+            "sequence_number": sequence_number,
+            "event_id": record.get("eventID"),
+        }
+    )
 
 
 def _log_failure(record: dict[str, Any], sequence_number: str | None, error: Exception) -> None:

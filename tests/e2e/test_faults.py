@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,29 +139,53 @@ class Stack:
 
 def table(rows: list[Row]) -> str:
     """The counts as one Markdown table."""
-    head = (
-        "| fault | written | processed once | processed more than once (extra runs) "
-        "| on the failure destination | lost | function errors |\n"
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
-    )
-    body = "".join(
-        f"| {r.fault} | {r.written} | {r.once} | {r.more} ({r.repeats}) | {r.destination} "
-        f"| {r.lost} | {r.errors} |\n"
+    columns = [
+        "fault",
+        "written",
+        "processed once",
+        "processed more than once (extra runs)",
+        "on the failure destination",
+        "lost",
+        "function errors",
+    ]
+    cells = [
+        [r.fault, r.written, r.once, f"{r.more} ({r.repeats})", r.destination, r.lost, r.errors]
         for r in rows
-    )
-    return head + body + LEGEND
+    ]
+    return markdown_table(columns, cells) + LEGEND
+
+
+def markdown_table(columns: list[str], rows: list[list[object]]) -> str:
+    """A Markdown table: the first column left-aligned, the counts right-aligned."""
+    rule: list[object] = ["---", *["---:"] * (len(columns) - 1)]
+    lines: list[list[object]] = [[*columns], rule, *rows]
+    return "".join(f"| {' | '.join(str(cell) for cell in line)} |\n" for line in lines)
 
 
 def test_faults(localstack: LocalStack) -> None:
-    PACKAGE.parent.mkdir(exist_ok=True)
-    PACKAGE.write_bytes(build(REPO / "lambda" / "insert_trigger", (FAULTS / "processor", "")))
-    tf_vars = {
-        "name": unique("faults"),
-        "table_name": unique("faults-table"),
-        "package_path": str(PACKAGE),
+    package = build(REPO / "lambda" / "insert_trigger", (FAULTS / "processor", ""))
+    with fault_stack(localstack, "faults", PACKAGE, package) as stack:
+        rows = run_phases(stack)
+    # Shown at the end of the run by tests/conftest.py, also when an xdist worker ran this.
+    FAULT_TABLE.write_text(table(rows))
+    check(rows)
+
+
+@contextmanager
+def fault_stack(
+    localstack: LocalStack, name: str, package_path: Path, package: bytes, **tf_vars: object
+) -> Iterator[Stack]:
+    """Apply faults/ with this package (and any other inputs), hand over the Stack, destroy."""
+    package_path.parent.mkdir(exist_ok=True)
+    package_path.write_bytes(package)
+    inputs = {
+        "name": unique(name),
+        "table_name": unique(f"{name}-table"),
+        "package_path": str(package_path),
+        **tf_vars,
     }
     began = time.monotonic()
-    with applied(FAULTS, tf_vars, replan=False) as applied_stack:
+    with applied(FAULTS, inputs, replan=False) as applied_stack:
         outputs = applied_stack.outputs["module"]
         destination = FailureDestination(
             localstack.client("sqs"),
@@ -167,16 +193,12 @@ def test_faults(localstack: LocalStack) -> None:
             queue_url=outputs.get("failure_queue_url"),
             bucket=outputs.get("failure_bucket_name"),
         )
-        stack = Stack(localstack, outputs, destination)
-        print(f"==> fault suite: stack applied after {time.monotonic() - began:.0f} s")
+        print(f"==> fault suite ({name}): stack applied after {time.monotonic() - began:.0f} s")
         try:
-            rows = run_phases(stack)
+            yield Stack(localstack, outputs, destination)
         finally:
             destination.drain()  # an S3 bucket must be empty for destroy
-    print(f"==> fault suite: done after {time.monotonic() - began:.0f} s")
-    # Shown at the end of the run by tests/conftest.py, also when an xdist worker ran this.
-    FAULT_TABLE.write_text(table(rows))
-    check(rows)
+    print(f"==> fault suite ({name}): done after {time.monotonic() - began:.0f} s")
 
 
 def run_phases(stack: Stack) -> list[Row]:

@@ -132,6 +132,7 @@ class FakeLambda:
     behaviour: Behaviour = succeeds
     invocations: list[list[dict[str, Any]]] = field(default_factory=list)
     extra_mappings: list[dict[str, Any]] = field(default_factory=list)
+    log_tail: Callable[[list[dict[str, Any]]], str] | None = None  # the invocation's log lines
 
     def list_event_source_mappings(self, **kwargs: Any) -> dict[str, Any]:
         assert kwargs["FunctionName"] == FUNCTION
@@ -149,6 +150,8 @@ class FakeLambda:
         }
         if function_error:
             response["FunctionError"] = function_error
+        if self.log_tail is not None and kwargs.get("LogType") == "Tail":
+            response["LogResult"] = base64.b64encode(self.log_tail(records).encode()).decode()
         return response
 
 

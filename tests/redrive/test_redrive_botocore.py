@@ -76,6 +76,7 @@ def expect_invoke(stubs: dict[str, Stubber], records: list[dict[str, Any]]) -> N
         {
             "FunctionName": FUNCTION_ARN,
             "InvocationType": "RequestResponse",
+            "LogType": "Tail",
             "Payload": json.dumps({"Records": records}).encode(),
         },
     )

@@ -130,6 +130,32 @@ def test_a_reported_item_failure_keeps_the_object_and_stops_there() -> None:
     assert "3 FAILED AGAIN" in progress
 
 
+def test_the_summary_counts_what_the_functions_ledger_had_as_processed() -> None:
+    # GIVEN records 1-5 in batches of 2, and a function whose ledger had records 1 and 3 done:
+    # its log tail holds the handler's batch summary of each invocation
+    aws = s3_aws(batch_size=2)
+    done = {seq(1), seq(3)}
+
+    def log_tail(records: list[dict[str, Any]]) -> str:
+        numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+        already = sum(number in done for number in numbers)
+        summary = {"message": "batch summary", "processed": len(numbers) - already}
+        return "START RequestId: 1\n" + json.dumps(summary | {"already_processed": already})
+
+    aws.lambda_.log_tail = log_tail
+    aws.s3.put(
+        s3_key("01"), failure_body(1, 5, {"Records": [lambda_record(n) for n in range(1, 6)]})
+    )
+
+    # WHEN redriven
+    summary, _ = run(aws)
+
+    # THEN all five were redriven, two of them reported as already processed; a function
+    # without a ledger (no such count in its summary) reports none
+    assert (summary.records_redriven, summary.records_already_processed) == (5, 2)
+    assert "of them already processed (idempotency ledger): 2" in summary.report()
+
+
 def test_a_function_error_fails_the_whole_batch_again() -> None:
     aws = s3_aws()
     aws.lambda_.behaviour = raises

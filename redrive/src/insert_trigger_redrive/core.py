@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from collections.abc import Iterable, Mapping
@@ -47,6 +48,7 @@ class Outcome:
     batch: BatchInfo | None
     records: int = 0  # records to send to the function (after the mapping's filters)
     redriven: int = 0
+    already_processed: int = 0  # of those, skipped by the function's idempotency ledger
     failed_again: int = 0
     removed: bool = False
     unrecoverable: str | None = None
@@ -73,6 +75,11 @@ class Summary:
     def records_redriven(self) -> int:
         """Records the function processed (dry run: records it would be sent)."""
         return sum(o.redriven for o in self.outcomes)
+
+    @property
+    def records_already_processed(self) -> int:
+        """Records the function's idempotency ledger had as processed already, so not repeated."""
+        return sum(o.already_processed for o in self.outcomes)
 
     @property
     def records_failed_again(self) -> int:
@@ -107,6 +114,7 @@ class Summary:
             f"redrive of {self.function_name} from {self.destination}{mode}",
             f"  failure records found: {self.failure_records}",
             f"  {redriven}: {self.records_redriven}",
+            f"  of them already processed (idempotency ledger): {self.records_already_processed}",
             f"  records failed again: {self.records_failed_again}",
             f"  unrecoverable failure records: {self.unrecoverable}",
             f"  failure records not read (AWS error, run again): {self.not_read}",
@@ -254,7 +262,8 @@ def _redrive_one(
                 file=out,
                 flush=True,
             )
-        failed_at, why = _invoke(clients.lambda_, mapping.function_arn, chunk)
+        failed_at, why, already = _invoke(clients.lambda_, mapping.function_arn, chunk)
+        outcome.already_processed += already
         if failed_at is not None:
             outcome.redriven += failed_at
             outcome.failed_again = len(records) - start - failed_at
@@ -293,16 +302,43 @@ def _records_to_send(
 
 def _invoke(
     lambda_: LambdaApi, function_arn: str, chunk: list[dict[str, Any]]
-) -> tuple[int | None, str | None]:
-    """Invoke synchronously; the index of the first record that failed (None: all processed)."""
+) -> tuple[int | None, str | None, int]:
+    """Invoke synchronously: the index of the first record that failed (None: all processed),
+    why, and how many records the function reported as already processed."""
     try:
         response = lambda_.invoke(
             FunctionName=function_arn,
             InvocationType="RequestResponse",
+            LogType="Tail",
             Payload=json.dumps({"Records": chunk}).encode(),
         )
     except ClientError as error:
-        return 0, f"invoke failed: {error}"
+        return 0, f"invoke failed: {error}", 0
+    return (*_failed_at(chunk, response), _already_processed(response))
+
+
+def _already_processed(response: Mapping[str, Any]) -> int:
+    """already_processed from the handler's batch summary, the last of its lines in the log tail
+    (the last 4 KB of the invocation's log); 0 without a ledger or without such a line."""
+    try:
+        tail = base64.b64decode(response.get("LogResult") or "").decode("utf-8", "replace")
+    except ValueError:
+        return 0
+    for line in reversed(tail.splitlines()):
+        start = line.find("{")
+        try:
+            parsed = json.loads(line[start:]) if start >= 0 else None
+        except ValueError:
+            continue
+        if isinstance(parsed, Mapping) and parsed.get("message") == "batch summary":
+            count = parsed.get("already_processed", 0)
+            return count if isinstance(count, int) else 0
+    return 0
+
+
+def _failed_at(
+    chunk: list[dict[str, Any]], response: Mapping[str, Any]
+) -> tuple[int | None, str | None]:
     raw = response["Payload"].read() if response.get("Payload") is not None else b""
     try:
         body = json.loads(raw) if raw else None

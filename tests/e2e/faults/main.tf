@@ -7,6 +7,7 @@ module "insert_trigger" {
   name         = var.name
   table_name   = var.table_name
   package_path = var.package_path
+  idempotency  = var.idempotency
 
   environment_variables = {
     INSERT_PROCESSOR   = "fault_processor:process"
@@ -14,7 +15,7 @@ module "insert_trigger" {
   }
 
   # A slow batch outlives 3 s; three tries per batch end a failing one within seconds.
-  timeout                = 3
+  timeout                = var.timeout
   batch_size             = 10
   maximum_retry_attempts = 2
   # One burst of writes (one BatchWriteItem) becomes one batch, whatever the poll timing.
