@@ -13,6 +13,8 @@ resource "aws_dynamodb_table" "this" {
   stream_view_type = var.stream_view_type
   tags             = var.tags
 
+  deletion_protection_enabled = var.deletion_protection_enabled
+
   attribute {
     name = var.table_hash_key
     type = var.table_hash_key_type

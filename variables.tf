@@ -112,6 +112,13 @@ variable "table_kms_key_arn" {
   }
 }
 
+variable "deletion_protection_enabled" {
+  description = "Protect the created table from deletion: while true, DynamoDB refuses DeleteTable, so terraform destroy (or a change that replaces the table) fails instead of deleting every item in it. Set false and apply before a destroy you mean. Ignored with create_table = false."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 ################################################################################
 # Function
 ################################################################################

@@ -19,6 +19,9 @@ module "filtered" {
 
   name       = "bench-filtered"
   table_name = "bench-orders"
+
+  # The benchmark destroys the stack.
+  deletion_protection_enabled = false
 }
 
 data "aws_iam_policy_document" "assume_role" {

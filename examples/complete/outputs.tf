@@ -42,3 +42,23 @@ output "redrive_command" {
   description = "Sends the inserts kept on the failure destination through the function again."
   value       = module.insert_trigger.redrive_command
 }
+
+output "alarm_arns" {
+  description = "The alarms by kind; each notifies the alarm topic."
+  value       = module.insert_trigger.alarm_arns
+}
+
+output "alarm_topic_arn" {
+  description = "The SNS topic the alarms notify: subscribe to it."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "kms_key_arn" {
+  description = "The key that encrypts the logs, the failure bucket and the alarm topic."
+  value       = aws_kms_key.this.arn
+}
+
+output "failure_topic_arn" {
+  description = "Your failure topic, with failure_topic = true; null otherwise."
+  value       = try(aws_sns_topic.failures[0].arn, null)
+}

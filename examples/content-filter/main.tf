@@ -23,4 +23,5 @@ module "insert_trigger" {
   maximum_batching_window_in_seconds = 1
   failure_destination                = var.failure_destination
   failure_bucket_force_destroy       = var.failure_bucket_force_destroy
+  deletion_protection_enabled        = var.deletion_protection_enabled
 }

@@ -70,4 +70,5 @@ module "insert_trigger" {
   # back from the stream (24 hours); s3 keeps the records themselves.
   failure_destination          = var.failure_destination
   failure_bucket_force_destroy = var.failure_bucket_force_destroy
+  deletion_protection_enabled  = var.deletion_protection_enabled
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections import Counter
 from typing import Any
@@ -29,7 +30,12 @@ from support.local_stack import (
     warm_up,
     without,
 )
+from support.tfplan import tf_value
 
+# What examples/complete's content filter lets through, and the tags it sets by default.
+NEW_ORDER = {"status": {"S": "NEW"}}
+EXAMPLE_TAGS = {"project": "orders", "managed-by": "terraform"}
+MAPPING_METRICS = {"OnFailureDestinationDeliveredEventCount", "DroppedEventCount"}
 FORBIDDEN_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:*")
 
 
@@ -50,16 +56,24 @@ def mixed_workload(dynamodb: Any, table: str, key: str) -> set[str]:
     return inserted
 
 
-def run_insert_only_scenario(localstack: LocalStack, outputs: dict[str, Any], key: str) -> None:
-    """Warm up, write a mixed workload, and check only the INSERTs were delivered and processed."""
+def run_insert_only_scenario(
+    localstack: LocalStack, outputs: dict[str, Any], key: str, item: dict[str, Any] | None = None
+) -> None:
+    """Warm up, write a mixed workload, and check only the INSERTs were delivered and processed.
+
+    `item`: attributes the warm-up and last inserts carry (what a content filter lets through).
+    With one, an insert without them (a draft) is written too, and must not reach the function.
+    """
     dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
     table, group = outputs["table_name"], outputs["log_group_name"]
     # GIVEN a mapping whose poller is running (a first insert went all the way through)
-    warm_ups = warm_up(localstack, outputs, key=key)
+    warm_ups = warm_up(localstack, outputs, item=item, key=key)
 
     # WHEN items are inserted, modified and deleted, then a last item is inserted
     inserted = mixed_workload(dynamodb, table, key)
-    put(dynamodb, table, {key: {"S": "last"}})
+    if item:
+        put(dynamodb, table, {key: {"S": "draft-1"}, "status": {"S": "DRAFT"}})
+    put(dynamodb, table, {key: {"S": "last"}, **(item or {})})
     lines = wait_processed(logs, group, "last", key)
 
     # THEN each inserted item was processed exactly once, and no MODIFY or REMOVE was delivered
@@ -75,20 +89,45 @@ def run_insert_only_scenario(localstack: LocalStack, outputs: dict[str, Any], ke
     assert failure_records(localstack, outputs) == []
 
 
-@pytest.mark.parametrize(
-    ("example", "key"), [("complete", "pk"), ("existing-table", "customer_id")]
-)
-def test_insert_only_example(localstack: LocalStack, example: str, key: str) -> None:
+def test_existing_table_example(localstack: LocalStack) -> None:
     tf_vars = {
-        "name": unique(example),
-        "table_name": unique(f"{example}-table"),
+        "name": unique("existing-table"),
+        "table_name": unique("existing-table-table"),
         "failure_bucket_force_destroy": True,
     }
-    with applied(EXAMPLES / example, tf_vars) as stack:
+    with applied(EXAMPLES / "existing-table", tf_vars) as stack:
         assert stack.second_plan_changes == []
-        run_insert_only_scenario(localstack, stack.outputs, key=key)
+        run_insert_only_scenario(localstack, stack.outputs, key="customer_id")
         role_is_least_privilege(localstack, stack.outputs)
     nothing_left(localstack, stack.outputs)
+
+
+def test_complete_example(localstack: LocalStack) -> None:
+    tf_vars = {
+        "name": unique("complete"),
+        "table_name": unique("complete-table"),
+        "failure_bucket_force_destroy": True,
+        "deletion_protection_enabled": False,
+    }
+    with applied(EXAMPLES / "complete", tf_vars) as stack:
+        assert stack.second_plan_changes == []
+        outputs = stack.outputs
+        # The content filter lets only new orders through; the rest is the insert-only scenario.
+        run_insert_only_scenario(localstack, outputs, key="pk", item=NEW_ORDER)
+        role_is_least_privilege(localstack, outputs)
+        alarms_notify_the_topic(localstack, outputs)
+        key_encrypts_logs_bucket_and_topic(localstack, outputs)
+        tagged(localstack, outputs, EXAMPLE_TAGS)
+
+        # WHEN the same stack is applied with failure_topic = true
+        assert stack.tf is not None
+        with_topic = tf_vars | {"failure_topic": True}
+        stack.tf.apply(tf_vars={name: tf_value(value) for name, value in with_topic.items()})
+        topic_outputs = dict(stack.tf.output().items())
+        # THEN failed batches go to the user's topic, the role may publish only there, no bucket
+        failures_go_to_the_users_topic(localstack, topic_outputs, outputs["failure_bucket_name"])
+    nothing_left(localstack, stack.outputs)
+    nothing_left(localstack, topic_outputs)
 
 
 @pytest.mark.parametrize("kind", ["sqs", "s3"])
@@ -100,6 +139,7 @@ def test_content_filter_example_keeps_and_redrives_refused_orders(
         "table_name": unique(f"new-orders-{kind}"),
         "failure_destination": kind,
         "failure_bucket_force_destroy": True,
+        "deletion_protection_enabled": False,
     }
     with applied(EXAMPLES / "content-filter", tf_vars) as stack:
         assert stack.second_plan_changes == []
@@ -200,6 +240,89 @@ def kept_records_hold_the_refused_orders(
     ]
 
 
+def alarms_notify_the_topic(localstack: LocalStack, outputs: dict[str, Any]) -> None:
+    """The four alarms exist and each notifies the alarm topic, which exists."""
+    names = [arn.split(":alarm:")[1] for arn in outputs["alarm_arns"].values()]
+    alarms = localstack.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
+    topic = outputs["alarm_topic_arn"]
+    assert sorted(outputs["alarm_arns"]) == [
+        "dropped_records",
+        "errors",
+        "failed_records",
+        "iterator_age",
+    ]
+    assert {a["AlarmName"]: (a["AlarmActions"], a["OKActions"]) for a in alarms} == {
+        name: ([topic], [topic]) for name in names
+    }
+    mapping_alarms = [a for a in alarms if a["MetricName"] in MAPPING_METRICS]
+    assert {a["MetricName"] for a in mapping_alarms} == MAPPING_METRICS
+    for alarm in mapping_alarms:
+        assert alarm["Dimensions"] == [
+            {"Name": "EventSourceMappingUUID", "Value": outputs["event_source_mapping_uuid"]}
+        ]
+    sns = localstack.client("sns")
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["TopicArn"] == topic
+
+
+def key_encrypts_logs_bucket_and_topic(localstack: LocalStack, outputs: dict[str, Any]) -> None:
+    """The example's key encrypts the log group, the failure bucket and the alarm topic."""
+    key = outputs["kms_key_arn"]
+    logs = localstack.client("logs")
+    (group,) = logs.describe_log_groups(logGroupNamePrefix=outputs["log_group_name"])["logGroups"]
+    assert group["kmsKeyId"] == key
+    rules = localstack.client("s3").get_bucket_encryption(Bucket=outputs["failure_bucket_name"])
+    (rule,) = rules["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": key,
+    }
+    topic = localstack.client("sns").get_topic_attributes(TopicArn=outputs["alarm_topic_arn"])
+    assert topic["Attributes"]["KmsMasterKeyId"] == key
+    # CloudWatch Logs may use the key for this log group only
+    kms = localstack.client("kms")
+    policy = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    logs_statement = statements["LogsEncryptTheFunctionsLogGroup"]
+    assert logs_statement["Principal"] == {"Service": f"logs.{localstack.region}.amazonaws.com"}
+    assert logs_statement["Condition"] == {
+        "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": group["arn"].removesuffix(":*")}
+    }
+
+
+def tagged(localstack: LocalStack, outputs: dict[str, Any], tags: dict[str, str]) -> None:
+    """The table and the function carry the example's tags."""
+    dynamodb, lambda_ = localstack.client("dynamodb"), localstack.client("lambda")
+    table_arn = dynamodb.describe_table(TableName=outputs["table_name"])["Table"]["TableArn"]
+    table_tags = dynamodb.list_tags_of_resource(ResourceArn=table_arn)["Tags"]
+    assert {t["Key"]: t["Value"] for t in table_tags} == tags
+    function = lambda_.get_function(FunctionName=outputs["function_name"])
+    assert function["Tags"] == tags
+
+
+def failures_go_to_the_users_topic(
+    localstack: LocalStack, outputs: dict[str, Any], bucket: str
+) -> None:
+    """The mapping's failure destination is the user's topic, the role may publish only to it, and
+    the module's bucket (empty) is gone."""
+    topic = outputs["failure_topic_arn"]
+    assert topic is not None
+    assert outputs["failure_destination_arn"] == topic
+    assert "failure_bucket_name" not in outputs  # null
+    assert bucket not in [b["Name"] for b in localstack.client("s3").list_buckets()["Buckets"]]
+    mapping = localstack.client("lambda").get_event_source_mapping(
+        UUID=outputs["event_source_mapping_uuid"]
+    )
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == topic
+    iam = localstack.client("iam")
+    (policy_name,) = iam.list_role_policies(RoleName=outputs["role_name"])["PolicyNames"]
+    document = iam.get_role_policy(RoleName=outputs["role_name"], PolicyName=policy_name)
+    statements = {s["Sid"]: s for s in document["PolicyDocument"]["Statement"]}
+    assert statements["SendFailedRecords"]["Action"] in ("sns:Publish", ["sns:Publish"])
+    assert statements["SendFailedRecords"]["Resource"] in (topic, [topic])
+    sns = localstack.client("sns")
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["TopicArn"] == topic
+
+
 def role_is_least_privilege(localstack: LocalStack, outputs: dict[str, Any]) -> None:
     """The role's only policy reads this table's stream, writes its logs, sends failures."""
     iam = localstack.client("iam")
@@ -223,7 +346,7 @@ def role_is_least_privilege(localstack: LocalStack, outputs: dict[str, Any]) -> 
 
 
 def nothing_left(localstack: LocalStack, outputs: dict[str, Any]) -> None:
-    """After destroy: no function, mapping, table, failure destination or role remains."""
+    """After destroy: no function, mapping, table, failure destination, role or topic remains."""
     lambda_, dynamodb = localstack.client("lambda"), localstack.client("dynamodb")
     sqs, iam, s3 = localstack.client("sqs"), localstack.client("iam"), localstack.client("s3")
     names = lambda_.list_functions()["Functions"]
@@ -235,3 +358,6 @@ def nothing_left(localstack: LocalStack, outputs: dict[str, Any]) -> None:
     buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert outputs.get("failure_bucket_name") not in buckets
     assert outputs["role_name"] not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
+    topics = [t["TopicArn"] for t in localstack.client("sns").list_topics()["Topics"]]
+    for name in ("alarm_topic_arn", "failure_topic_arn"):
+        assert outputs.get(name) is None or outputs[name] not in topics, name

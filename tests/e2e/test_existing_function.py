@@ -32,6 +32,7 @@ def test_module_attached_to_the_users_function(localstack: LocalStack) -> None:
         "name": name,
         "table_name": unique("attach-orders"),
         "failure_bucket_force_destroy": True,
+        "deletion_protection_enabled": False,
     }
     lambda_, iam = localstack.client("lambda"), localstack.client("iam")
     with applied(EXAMPLES / "existing-function", tf_vars) as stack:

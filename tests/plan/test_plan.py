@@ -108,6 +108,7 @@ def test_table_stream_carries_the_new_image(plan: PlanFn) -> None:
     assert table["server_side_encryption"][0]["enabled"] is True
     assert table["hash_key"] == "pk"
     assert table["attribute"] == [{"name": "pk", "type": "S"}]
+    assert table["deletion_protection_enabled"] is True
 
 
 def test_range_key_and_old_images(plan: PlanFn) -> None:
@@ -116,6 +117,7 @@ def test_range_key_and_old_images(plan: PlanFn) -> None:
         table_range_key="order_id",
         table_range_key_type="N",
         stream_view_type="NEW_AND_OLD_IMAGES",
+        deletion_protection_enabled=False,
     ).resource("aws_dynamodb_table.this[0]")
 
     assert table["range_key"] == "order_id"
@@ -124,6 +126,7 @@ def test_range_key_and_old_images(plan: PlanFn) -> None:
         {"name": "order_id", "type": "N"},
     ]
     assert table["stream_view_type"] == "NEW_AND_OLD_IMAGES"
+    assert table["deletion_protection_enabled"] is False
 
 
 def test_function_runs_the_bundled_package(plan: PlanFn) -> None:

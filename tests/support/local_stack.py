@@ -131,6 +131,8 @@ class Applied:
 
     outputs: dict[str, Any]
     second_plan_changes: list[str] = field(default_factory=list)
+    # The working copy's Terraform, to apply it again with other inputs (the same state).
+    tf: tftest.TerraformTest | None = None
 
 
 def working_copy(tfdir: Path) -> Path:
@@ -163,10 +165,10 @@ def applied(tfdir: Path, tf_vars: dict[str, Any], replan: bool = True) -> Iterat
         tf.apply(tf_vars=tf_vars)
         outputs = dict(tf.output().items())
         if not replan:
-            yield Applied(outputs)
+            yield Applied(outputs, tf=tf)
             return
         second = tf.plan(output=True, tf_vars=tf_vars)
-        yield Applied(outputs, pending_changes(second))
+        yield Applied(outputs, pending_changes(second), tf)
     finally:
         tf.destroy(tf_vars=tf_vars)
         shutil.rmtree(folder)

@@ -21,4 +21,6 @@ module "insert_trigger" {
   # One burst of writes (one BatchWriteItem) becomes one batch, whatever the poll timing.
   maximum_batching_window_in_seconds = 1
   log_retention_in_days              = 1
+  # The test destroys the stack.
+  deletion_protection_enabled = false
 }
