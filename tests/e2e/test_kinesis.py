@@ -23,42 +23,16 @@ from support.local_stack import (
     EXAMPLES,
     LocalStack,
     applied,
+    dynamodb_change,
     failure_records,
     log_lines,
     processed,
+    publish_changes,
     received,
     set_environment,
     unique,
     wait_until,
 )
-
-CREATED_US = 1_795_770_000_000_000  # ApproximateCreationDateTime of the first change, in µs
-
-
-def change(
-    table: str, number: int, event_name: str, pk: str, new: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """One change as DynamoDB writes it to a Kinesis data stream (microsecond timestamps)."""
-    dynamodb: dict[str, Any] = {
-        "ApproximateCreationDateTime": CREATED_US + number,
-        "Keys": {"pk": {"S": pk}},
-        "SizeBytes": 64,
-        "ApproximateCreationDateTimePrecision": "MICROSECOND",
-    }
-    if new is not None:
-        dynamodb["NewImage"] = {"pk": {"S": pk}, **new}
-    if event_name != "INSERT":
-        dynamodb["OldImage"] = {"pk": {"S": pk}, "status": {"S": "NEW"}, "total": {"N": "1"}}
-    return {
-        "awsRegion": "us-east-1",
-        "eventID": f"change-{number}",
-        "eventName": event_name,
-        "userIdentity": None,
-        "recordFormat": "application/json",
-        "tableName": table,
-        "dynamodb": dynamodb,
-        "eventSource": "aws:dynamodb",
-    }
 
 
 def order(total: str, status: str = "NEW", currency: str = "EUR") -> dict[str, Any]:
@@ -127,23 +101,16 @@ def test_kinesis_example_processes_inserts_in_order_and_redrives_a_refused_one(
         # WHEN inserts, an update, a delete, a draft, an item inserted again after its delete,
         # and an order in a currency the processor refuses reach the stream, in this order
         changes = [
-            change(table, 1, "INSERT", "order-1", order("10")),
-            change(table, 2, "INSERT", "order-2", order("20")),
-            change(table, 3, "MODIFY", "order-1", order("10", status="PAID")),
-            change(table, 4, "INSERT", "draft-1", order("5", status="DRAFT")),
-            change(table, 5, "REMOVE", "order-2"),
-            change(table, 6, "INSERT", "order-2", order("21")),
-            change(table, 7, "INSERT", "gbp-1", order("40", currency="GBP")),
-            change(table, 8, "INSERT", "order-3", order("30")),
+            dynamodb_change(table, 1, "INSERT", "order-1", order("10")),
+            dynamodb_change(table, 2, "INSERT", "order-2", order("20")),
+            dynamodb_change(table, 3, "MODIFY", "order-1", order("10", status="PAID")),
+            dynamodb_change(table, 4, "INSERT", "draft-1", order("5", status="DRAFT")),
+            dynamodb_change(table, 5, "REMOVE", "order-2"),
+            dynamodb_change(table, 6, "INSERT", "order-2", order("21")),
+            dynamodb_change(table, 7, "INSERT", "gbp-1", order("40", currency="GBP")),
+            dynamodb_change(table, 8, "INSERT", "order-3", order("30")),
         ]
-        answer = kinesis.put_records(
-            StreamARN=outputs["stream_arn"],
-            Records=[
-                {"Data": json.dumps(c).encode(), "PartitionKey": c["dynamodb"]["Keys"]["pk"]["S"]}
-                for c in changes
-            ],
-        )
-        assert answer["FailedRecordCount"] == 0, answer
+        publish_changes(kinesis, outputs["stream_arn"], changes)
 
         # THEN the refused order is retried, then its batch is kept on the failure bucket
         failures = wait_until(

@@ -77,8 +77,16 @@ def test_own_stream_on_demand_encrypted_with_the_key_and_read_with_one_pattern_o
     assert not any(a.startswith("dynamodb:") for acts, _ in statements.values() for a in acts)
 
 
-def test_own_stream_without_a_key_uses_the_aws_managed_key(plan: PlanFn) -> None:
-    result = plan(stream_source="kinesis")
+def test_own_stream_without_a_key_uses_the_aws_managed_key_and_alarms_apply(plan: PlanFn) -> None:
+    result = plan(stream_source="kinesis", create_alarms=True)
+
+    # the alarms read the function's and the mapping's metrics, whatever the source
+    assert {a for a in result.addresses() if "alarm" in a} == {
+        "aws_cloudwatch_metric_alarm.iterator_age[0]",
+        "aws_cloudwatch_metric_alarm.errors[0]",
+        'aws_cloudwatch_metric_alarm.mapping["failed_records"]',
+        'aws_cloudwatch_metric_alarm.mapping["dropped_records"]',
+    }
 
     stream = result.resource("aws_kinesis_stream.this[0]")
     assert (stream["encryption_type"], stream["kms_key_id"]) == ("KMS", "alias/aws/kinesis")

@@ -26,6 +26,8 @@ from redrive.fakes import (
     s3_key,
 )
 
+from support.local_stack import dynamodb_change
+
 KINESIS_ARN = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/orders-insert-trigger"
 SHARD = "shardId-000000000000"
 ARRIVED = dt.datetime(2026, 11, 27, 9, 0, 0, 250000, tzinfo=dt.UTC)
@@ -41,23 +43,8 @@ def kseq(number: int) -> str:
 
 def change(number: int, event_name: str = "INSERT", status: str = "NEW") -> dict[str, Any]:
     """The DynamoDB change record Kinesis Data Streams for DynamoDB writes as a record's data."""
-    keys = {"pk": {"S": f"ORDER#{number}"}}
-    return {
-        "awsRegion": REGION,
-        "eventID": f"change-{number}",
-        "eventName": event_name,
-        "userIdentity": None,
-        "recordFormat": "application/json",
-        "tableName": "orders",
-        "dynamodb": {
-            "ApproximateCreationDateTime": 1795770000000000 + number,
-            "Keys": keys,
-            "NewImage": {**keys, "status": {"S": status}},
-            "SizeBytes": 40,
-            "ApproximateCreationDateTimePrecision": "MICROSECOND",
-        },
-        "eventSource": "aws:dynamodb",
-    }
+    image = None if event_name == "REMOVE" else {"status": {"S": status}}
+    return dynamodb_change("orders", number, event_name, f"ORDER#{number}", image)
 
 
 def kinesis_record(number: int, data: bytes) -> dict[str, Any]:
