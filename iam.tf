@@ -22,17 +22,30 @@ resource "aws_iam_role" "this" {
   tags               = var.tags
 }
 
-data "aws_iam_policy_document" "this" {
-  statement {
-    sid       = "ReadStream"
-    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
-    resources = [local.stream_arn]
-  }
+locals {
+  # What a mapping needs to read its stream (AWS Lambda developer guide: with-ddb, "Execution role
+  # permissions"; services-kinesis-create). kinesis:SubscribeToShard is for enhanced fan-out
+  # consumers, which the module does not register; kinesis:ListStreams only serves the console.
+  stream_grants = var.stream_source == "kinesis" ? [
+    {
+      sid       = "ReadStream"
+      actions   = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"]
+      resources = [local.stream_arn]
+    },
+    ] : [
+    { sid = "ReadStream", actions = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], resources = [local.stream_arn] },
+    { sid = "ListTableStreams", actions = ["dynamodb:ListStreams"], resources = ["${local.table_arn}/stream/*"] },
+  ]
+}
 
-  statement {
-    sid       = "ListTableStreams"
-    actions   = ["dynamodb:ListStreams"]
-    resources = ["${local.table_arn}/stream/*"]
+data "aws_iam_policy_document" "this" {
+  dynamic "statement" {
+    for_each = local.stream_grants
+    content {
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
+    }
   }
 
   # A function of the caller's own already writes its logs with its own role's permissions.
@@ -55,7 +68,7 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = local.table_kms == null ? [] : [local.table_kms]
+    for_each = local.stream_kms == null ? [] : [local.stream_kms]
     content {
       sid       = "DecryptStream"
       actions   = ["kms:Decrypt"]

@@ -7,9 +7,14 @@ locals {
   # The caller's variables, and the ledger's settings (idempotency.tf), which the module sets.
   function_environment = merge(var.environment_variables, local.ledger_environment)
 
-  table_arn  = var.create_table ? aws_dynamodb_table.this[0].arn : data.aws_dynamodb_table.existing[0].arn
-  stream_arn = var.create_table ? aws_dynamodb_table.this[0].stream_arn : data.aws_dynamodb_table.existing[0].stream_arn
-  table_kms  = var.create_table ? var.table_kms_key_arn : try(data.aws_dynamodb_table.existing[0].server_side_encryption[0].kms_key_arn, null)
+  table_arn = var.create_table ? aws_dynamodb_table.this[0].arn : data.aws_dynamodb_table.existing[0].arn
+  table_kms = var.create_table ? var.table_kms_key_arn : try(data.aws_dynamodb_table.existing[0].server_side_encryption[0].kms_key_arn, null)
+  # What the mapping reads (stream_source): the table's DynamoDB stream, or the Kinesis data stream
+  # the table streams its changes to (kinesis.tf); and the key its records are encrypted with.
+  stream_arn = var.stream_source == "kinesis" ? local.kinesis_stream_arn : (
+    var.create_table ? aws_dynamodb_table.this[0].stream_arn : data.aws_dynamodb_table.existing[0].stream_arn
+  )
+  stream_kms = var.stream_source == "kinesis" ? var.kms_key_arn : local.table_kms
 
   # The failure destination: one the module creates (failure_destination), or the caller's own.
   create_failure_bucket = var.on_failure_destination_arn == null && var.failure_destination == "s3"

@@ -5,10 +5,13 @@
 locals {
   # One pattern, never two filters: filters in a mapping are ORed, so "INSERT and status=NEW" as
   # two filters would let every INSERT and every update to a NEW item through.
-  filter_pattern = jsonencode(merge(
+  change_pattern = merge(
     { eventName = ["INSERT"] },
     var.new_image_pattern == null ? {} : { dynamodb = { NewImage = jsondecode(var.new_image_pattern) } },
-  ))
+  )
+  # A Kinesis mapping filters only on data, the record's payload decoded from base64 JSON: there
+  # the DynamoDB change has the same fields as a DynamoDB stream record.
+  filter_pattern = var.stream_source == "kinesis" ? jsonencode({ data = local.change_pattern }) : jsonencode(local.change_pattern)
 }
 
 resource "aws_lambda_event_source_mapping" "this" {

@@ -24,7 +24,7 @@ output "event_source_mapping_uuid" {
 }
 
 output "filter_pattern" {
-  description = "The single filter pattern on the mapping, exactly as sent to AWS: eventName INSERT, AND-ed with new_image_pattern when set."
+  description = "The single filter pattern on the mapping, exactly as sent to AWS: eventName INSERT, AND-ed with new_image_pattern when set; with stream_source = \"kinesis\", the same under data."
   value       = local.filter_pattern
 }
 
@@ -39,7 +39,7 @@ output "table_arn" {
 }
 
 output "stream_arn" {
-  description = "ARN of the table's stream that the mapping reads."
+  description = "ARN of the stream the mapping reads: the table's DynamoDB stream, or with stream_source = \"kinesis\" the Kinesis data stream (the module's or kinesis_stream_arn)."
   value       = local.stream_arn
 }
 

@@ -9,8 +9,8 @@ resource "aws_dynamodb_table" "this" {
   billing_mode     = "PAY_PER_REQUEST"
   hash_key         = var.table_hash_key
   range_key        = var.table_range_key
-  stream_enabled   = true
-  stream_view_type = var.stream_view_type
+  stream_enabled   = var.stream_source == "dynamodb" # with kinesis, the changes go to Kinesis (kinesis.tf)
+  stream_view_type = var.stream_source == "dynamodb" ? var.stream_view_type : null
   tags             = var.tags
 
   deletion_protection_enabled = var.deletion_protection_enabled
@@ -45,8 +45,8 @@ data "aws_dynamodb_table" "existing" {
 
   lifecycle {
     postcondition {
-      condition     = self.stream_enabled && contains(["NEW_IMAGE", "NEW_AND_OLD_IMAGES"], coalesce(self.stream_view_type, "NONE"))
-      error_message = "Table ${var.table_name} has its stream ${self.stream_enabled ? "on with view type ${self.stream_view_type}" : "off"}, but the handler needs the inserted item in each record. Turn the stream on with view type NEW_IMAGE or NEW_AND_OLD_IMAGES (aws dynamodb update-table --table-name ${var.table_name} --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE), or let the module create the table (create_table = true)."
+      condition     = var.stream_source == "kinesis" || self.stream_enabled && contains(["NEW_IMAGE", "NEW_AND_OLD_IMAGES"], coalesce(self.stream_view_type, "NONE"))
+      error_message = "Table ${var.table_name} has its stream ${self.stream_enabled ? "on with view type ${self.stream_view_type}" : "off"}, but the handler needs the inserted item in each record. Turn the stream on with view type NEW_IMAGE or NEW_AND_OLD_IMAGES (aws dynamodb update-table --table-name ${var.table_name} --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE), or let the module create the table (create_table = true), or read its changes from Kinesis (stream_source = \"kinesis\")."
     }
   }
 }

@@ -120,6 +120,55 @@ variable "deletion_protection_enabled" {
 }
 
 ################################################################################
+# Kinesis source
+################################################################################
+
+variable "stream_source" {
+  description = "Where the mapping reads the table's changes: dynamodb, the table's own DynamoDB stream, or kinesis, a Kinesis data stream the table streams its changes to (Kinesis Data Streams for DynamoDB: retention up to 365 days, more readers, paid by the stream). With kinesis a table the module creates has no DynamoDB stream; an existing table's stream is left as it is."
+  type        = string
+  default     = "dynamodb"
+  nullable    = false
+
+  validation {
+    condition     = contains(["dynamodb", "kinesis"], var.stream_source)
+    error_message = "stream_source must be dynamodb or kinesis (got \"${var.stream_source}\"): the two ways DynamoDB publishes a table's changes, DynamoDB Streams and Kinesis Data Streams for DynamoDB."
+  }
+}
+
+variable "kinesis_stream_arn" {
+  description = "With stream_source = \"kinesis\": your own Kinesis data stream, which the table streams its changes to and the mapping reads; null creates one (on demand, encrypted with kms_key_arn or the AWS managed key, keeping records kinesis_retention_hours)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kinesis_stream_arn == null || can(regex("^arn:[a-z-]+:kinesis:[a-z0-9-]+:[0-9]{12}:stream/[A-Za-z0-9_.-]{1,128}$", coalesce(var.kinesis_stream_arn, "-")))
+    error_message = "kinesis_stream_arn must be null or a Kinesis data stream ARN (arn:<partition>:kinesis:<region>:<account>:stream/<name>, a name of 1-128 letters, digits, '_', '-' and '.')."
+  }
+
+  validation {
+    condition     = var.kinesis_stream_arn == null || var.stream_source == "kinesis"
+    error_message = "kinesis_stream_arn applies only with stream_source = \"kinesis\" (stream_source is \"${var.stream_source}\"): set stream_source = \"kinesis\" to read the table's changes from that stream, or remove kinesis_stream_arn."
+  }
+}
+
+variable "kinesis_retention_hours" {
+  description = "Hours the Kinesis data stream the module creates keeps records, 24 to 8760 (365 days). Retention past 24 hours is charged per shard-hour (on demand: per GB stored); it is also how long an SQS or SNS failure record can be redriven."
+  type        = number
+  default     = 24
+  nullable    = false
+
+  validation {
+    condition     = var.kinesis_retention_hours >= 24 && var.kinesis_retention_hours <= 8760 && floor(var.kinesis_retention_hours) == var.kinesis_retention_hours
+    error_message = "kinesis_retention_hours must be a whole number of hours from 24 to 8760 (got ${var.kinesis_retention_hours}): Kinesis Data Streams keeps records from 1 to 365 days."
+  }
+
+  validation {
+    condition     = var.kinesis_retention_hours == 24 || (var.stream_source == "kinesis" && var.kinesis_stream_arn == null)
+    error_message = "kinesis_retention_hours applies only to the Kinesis data stream the module creates (stream_source = \"kinesis\" without kinesis_stream_arn): otherwise it must keep its default, 24. Set the retention of your own stream on that stream."
+  }
+}
+
+################################################################################
 # Function
 ################################################################################
 
@@ -381,7 +430,7 @@ variable "log_retention_in_days" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the log group (of a created function) and the failure destination the module creates (bucket or queue); null uses AWS managed encryption. Its key policy must let CloudWatch Logs use it; the role is granted what writing to the destination needs."
+  description = "Customer managed KMS key for the log group (of a created function), the failure destination the module creates (bucket or queue) and, with stream_source = \"kinesis\", the Kinesis data stream (the module's, or yours if it uses this key); null uses AWS managed encryption. Its key policy must let CloudWatch Logs use it; the role is granted what writing to the destination and reading the Kinesis stream need."
   type        = string
   default     = null
 

@@ -2,7 +2,9 @@
 
 Applies bench/filter (the module's insert-only mapping, and an unfiltered mapping on the same
 stream whose handler skips non-INSERTs in code), writes one mixed workload, and reports how many
-invocations and records each function received.
+invocations and records each function received; once on the table's DynamoDB stream, once with
+stream_source = "kinesis". The pinned LocalStack forwards no table change to Kinesis, so on that
+source the workload's changes are published to the stream as DynamoDB would write them.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from support.local_stack import (
     LocalStack,
     aim_at_localstack,
     applied,
+    dynamodb_change,
     json_lines,
     log_events,
+    publish_changes,
     put,
     received,
     summaries,
@@ -34,36 +38,66 @@ STACK = Path(__file__).resolve().parent / "filter"
 # writes reach the pollers a few at a time, as on a table with steady traffic.
 SCENARIOS = (("burst", 100, 0.0), ("paced", 10, 1.5))
 FUNCTIONS = ("filtered", "unfiltered")
+SOURCES = ("dynamodb", "kinesis")
 
 
-def workload(dynamodb: Any, table: str, run: str, rounds: int, pause: float) -> Counter[str]:
+class Writer:
+    """Writes to the table (dynamodb source), or publishes the same changes to the Kinesis
+    stream (kinesis source), a burst in one PutRecords call."""
+
+    def __init__(self, localstack: LocalStack, out: dict[str, Any], source: str) -> None:
+        self.dynamodb = localstack.client("dynamodb")
+        self.kinesis = localstack.client("kinesis") if source == "kinesis" else None
+        self.table, self.stream_arn = out["table_name"], out["stream_arn"]
+        self.pending: list[dict[str, Any]] = []
+        self.changes = 0  # numbers each published change (its eventID and timestamp)
+
+    def write(self, event_name: str, pk: str, pause: float) -> None:
+        """One INSERT, MODIFY (status PAID) or REMOVE of item `pk`, then `pause` seconds."""
+        if self.kinesis is not None:
+            image = None if event_name == "REMOVE" else {"status": {"S": "NEW"}}
+            self.changes += 1
+            self.pending.append(dynamodb_change(self.table, self.changes, event_name, pk, image))
+            if pause:
+                self.flush()
+        elif event_name == "INSERT":
+            put(self.dynamodb, self.table, {"pk": {"S": pk}, "status": {"S": "NEW"}})
+        elif event_name == "MODIFY":
+            self.dynamodb.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": pk}},
+                UpdateExpression="SET #s = :paid",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":paid": {"S": "PAID"}},
+            )
+        else:
+            self.dynamodb.delete_item(TableName=self.table, Key={"pk": {"S": pk}})
+        time.sleep(pause)
+
+    def flush(self) -> None:
+        """Publish what is pending (kinesis source)."""
+        if self.kinesis is not None and self.pending:
+            publish_changes(self.kinesis, self.stream_arn, self.pending)
+            self.pending = []
+
+
+def workload(writer: Writer, run: str, rounds: int, pause: float) -> Counter[str]:
     """Insert, update and delete `rounds` items, interleaved; count writes by kind."""
     for n in range(rounds):
-        key = {"pk": {"S": f"{run}-{n:03d}"}}
-        put(dynamodb, table, {**key, "status": {"S": "NEW"}, "total": {"N": str(n + 1)}})
-        time.sleep(pause)
-        dynamodb.update_item(
-            TableName=table,
-            Key=key,
-            UpdateExpression="SET #s = :paid",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":paid": {"S": "PAID"}},
-        )
-        time.sleep(pause)
-        dynamodb.delete_item(TableName=table, Key=key)
-        time.sleep(pause)
+        for event_name in ("INSERT", "MODIFY", "REMOVE"):
+            writer.write(event_name, f"{run}-{n:03d}", pause)
     return Counter({"INSERT": rounds, "MODIFY": rounds, "REMOVE": rounds})
 
 
 def measure(
-    localstack: LocalStack, out: dict[str, Any], rounds: int, pause: float
+    localstack: LocalStack, out: dict[str, Any], writer: Writer, rounds: int, pause: float
 ) -> tuple[Counter[str], float, dict[str, tuple[int, Counter[str]]]]:
     """Run one workload; return writes, seconds, and (invocations, records) per function."""
-    dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
-    table, run = out["table_name"], uuid.uuid4().hex[:6]
+    logs, run = localstack.client("logs"), uuid.uuid4().hex[:6]
     start_ms, started = int(time.time() * 1000), time.monotonic()
-    writes = workload(dynamodb, table, run, rounds, pause)
-    put(dynamodb, table, {"pk": {"S": f"{run}-last"}})  # marks the end of the workload
+    writes = workload(writer, run, rounds, pause)
+    writer.write("INSERT", f"{run}-last", 0)  # marks the end of the workload
+    writer.flush()
     writes["INSERT"] += 1
     for kind in FUNCTIONS:
         wait_processed(logs, out[kind]["log_group"], f"{run}-last")
@@ -98,25 +132,30 @@ def report(name: str, writes: Counter[str], elapsed: float, rows: dict[str, Any]
 
 
 def main() -> int:
-    """Apply the bench stack, run each scenario, print the tables, destroy."""
+    """Apply the bench stack for each source, run each scenario, print the tables, destroy."""
     localstack = LocalStack(aim_at_localstack())
     lifecycle.ensure(localstack.endpoint_url)
-    print(
-        f"==> applying bench/filter to LocalStack at {localstack.endpoint_url} (about 40 s)",
-        flush=True,
-    )
-    with applied(STACK, {}) as stack:
-        out = stack.outputs
-        for kind in FUNCTIONS:
-            wait_for_mapping(localstack.client("lambda"), out[kind]["mapping_uuid"])
-        warm_up = f"warm-up-{uuid.uuid4().hex[:6]}"
-        put(localstack.client("dynamodb"), out["table_name"], {"pk": {"S": warm_up}})
-        for kind in FUNCTIONS:
-            wait_processed(localstack.client("logs"), out[kind]["log_group"], warm_up)
-        results = []
-        for name, rounds, pause in SCENARIOS:
-            print(f"==> {name}: writing {3 * rounds} items, {pause} s apart", flush=True)
-            results.append((name, *measure(localstack, out, rounds, pause)))
+    results = []
+    for source in SOURCES:
+        print(
+            f"==> applying bench/filter (stream_source = {source}) to LocalStack at "
+            f"{localstack.endpoint_url} (about 40 s)",
+            flush=True,
+        )
+        with applied(STACK, {"stream_source": source}) as stack:
+            out = stack.outputs
+            for kind in FUNCTIONS:
+                wait_for_mapping(localstack.client("lambda"), out[kind]["mapping_uuid"])
+            writer = Writer(localstack, out, source)
+            warm_up = f"warm-up-{uuid.uuid4().hex[:6]}"
+            writer.write("INSERT", warm_up, 0)
+            writer.flush()
+            for kind in FUNCTIONS:
+                wait_processed(localstack.client("logs"), out[kind]["log_group"], warm_up)
+            for name, rounds, pause in SCENARIOS:
+                print(f"==> {name}: writing {3 * rounds} items, {pause} s apart", flush=True)
+                measured = measure(localstack, out, writer, rounds, pause)
+                results.append((f"{source}, {name}", *measured))
     for name, writes, elapsed, rows in results:
         report(name, writes, elapsed, rows)
     return 0

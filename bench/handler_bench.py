@@ -31,8 +31,8 @@ LAMBDA_DIR = REPO / "lambda"
 sys.path.insert(0, str(LAMBDA_DIR))
 
 from insert_trigger import deserialize_image, lambda_handler, log  # noqa: E402
-from insert_trigger.batch import EVENT_NAMES  # noqa: E402
 from insert_trigger.processor import process  # noqa: E402
+from insert_trigger.source import EVENT_NAMES  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Callable

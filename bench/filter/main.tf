@@ -14,11 +14,29 @@ terraform {
 
 provider "aws" {}
 
+variable "stream_source" {
+  description = "The source both mappings read: dynamodb (the table's stream) or kinesis (a Kinesis data stream the table streams to)."
+  type        = string
+  default     = "dynamodb"
+}
+
+locals {
+  kinesis = var.stream_source == "kinesis"
+  suffix  = local.kinesis ? "-kinesis" : ""
+  # A new Kinesis mapping may take a while to start polling: from the oldest record, none is missed.
+  starting_position = local.kinesis ? "TRIM_HORIZON" : "LATEST"
+  stream_reads = local.kinesis ? [
+    "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards",
+  ] : ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+}
+
 module "filtered" {
   source = "../.."
 
-  name       = "bench-filtered"
-  table_name = "bench-orders"
+  name              = "bench-filtered${local.suffix}"
+  table_name        = "bench-orders${local.suffix}"
+  stream_source     = var.stream_source
+  starting_position = local.starting_position
 
   # The benchmark destroys the stack.
   deletion_protection_enabled = false
@@ -36,19 +54,19 @@ data "aws_iam_policy_document" "assume_role" {
 }
 
 resource "aws_iam_role" "unfiltered" {
-  name               = "bench-unfiltered"
+  name               = "bench-unfiltered${local.suffix}"
   assume_role_policy = data.aws_iam_policy_document.assume_role.json
 }
 
 data "aws_iam_policy_document" "unfiltered" {
   statement {
-    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+    actions   = local.stream_reads
     resources = [module.filtered.stream_arn]
   }
 
   statement {
     actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["arn:aws:logs:*:*:log-group:/aws/lambda/bench-unfiltered:*"]
+    resources = ["arn:aws:logs:*:*:log-group:/aws/lambda/bench-unfiltered${local.suffix}:*"]
   }
 }
 
@@ -58,7 +76,7 @@ resource "aws_iam_role_policy" "unfiltered" {
 }
 
 resource "aws_lambda_function" "unfiltered" {
-  function_name    = "bench-unfiltered"
+  function_name    = "bench-unfiltered${local.suffix}"
   role             = aws_iam_role.unfiltered.arn
   handler          = "insert_trigger.lambda_handler"
   runtime          = "python3.13"
@@ -72,13 +90,17 @@ resource "aws_lambda_function" "unfiltered" {
 resource "aws_lambda_event_source_mapping" "unfiltered" {
   event_source_arn        = module.filtered.stream_arn
   function_name           = aws_lambda_function.unfiltered.arn
-  starting_position       = "LATEST"
+  starting_position       = local.starting_position
   batch_size              = 100
   function_response_types = ["ReportBatchItemFailures"]
 }
 
 output "table_name" {
   value = module.filtered.table_name
+}
+
+output "stream_arn" {
+  value = module.filtered.stream_arn
 }
 
 output "filtered" {

@@ -9,6 +9,7 @@ from time import perf_counter
 
 from insert_trigger import log
 from insert_trigger.image import ImageError, deserialize_image
+from insert_trigger.source import EVENT_NAMES, UnreadableRecord, sequence_number_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ MARGIN_VAR = "DEADLINE_MARGIN_MS"
 # absorbs an insert slower than any before it (a cold connection, a garbage collection) and
 # the clock's millisecond steps, for 0.7% of the default 30 s timeout.
 HEADROOM_MS = 200
-EVENT_NAMES = ("INSERT", "MODIFY", "REMOVE")
 
 
 class RecordError(ValueError):
@@ -157,26 +157,19 @@ def process_batch(  # noqa: PLR0912, PLR0915
     return {"batchItemFailures": failure}
 
 
-def records_of(event: object) -> list[object]:
-    """The event's Records list; none when the event has no such list."""
-    records = event.get("Records") if isinstance(event, dict) else None
-    return records if isinstance(records, list) else []
-
-
 def is_insert(record: object) -> TypeGuard[dict[str, Any]]:
-    """Whether ``record`` is an INSERT, the same test as the event source mapping's filter."""
-    return isinstance(record, dict) and record.get("eventName") == "INSERT"
-
-
-def sequence_number_of(record: dict[str, Any]) -> str | None:
-    """The record's dynamodb.SequenceNumber, or None when it has none worth reporting."""
-    dynamodb = record.get("dynamodb")
-    number = dynamodb.get("SequenceNumber") if isinstance(dynamodb, dict) else None
-    return number if isinstance(number, str) and number else None
+    """Whether ``record`` is an INSERT, the same test as the event source mapping's filter; an
+    unreadable Kinesis record counts as one, to fail where it stands instead of being skipped."""
+    return isinstance(record, dict) and (
+        record.get("eventName") == "INSERT" or isinstance(record, UnreadableRecord)
+    )
 
 
 def new_image_of(record: dict[str, Any]) -> dict[str, Any]:
-    """The record's dynamodb.NewImage, still in DynamoDB JSON."""
+    """The record's dynamodb.NewImage, still in DynamoDB JSON; for a Kinesis record whose data
+    is no DynamoDB change, the error that says what it holds instead."""
+    if isinstance(record, UnreadableRecord):
+        raise record.error
     image: dict[str, Any] | None = record["dynamodb"].get("NewImage")
     if image is None:
         raise RecordError(MISSING_NEW_IMAGE)

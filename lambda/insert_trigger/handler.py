@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 
-from insert_trigger.batch import process_batch, records_of
+from insert_trigger.batch import process_batch
 from insert_trigger.processor import configured_processor
+from insert_trigger.source import records_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,6 +29,10 @@ def process_inserts(
     idempotency_key: Sequence[str] = (),
 ) -> BatchResponse:
     """Hand each INSERT of a stream event to ``processor(item, record)``; return the response.
+
+    The event comes from DynamoDB Streams or from Kinesis Data Streams for DynamoDB; a Kinesis
+    record reaches ``processor`` decoded, as the DynamoDB change it holds plus a "kinesis" key
+    with its sequenceNumber, partitionKey and approximateArrivalTimestamp.
 
     The response is the partial-batch response Lambda reads (the mapping needs
     ReportBatchItemFailures). With ``context``, the batch stops before the invocation's deadline.

@@ -504,7 +504,7 @@ def test_a_message_of_another_function_is_left_in_place() -> None:
     ("described", "extra", "message"),
     [
         ({**mapping(), "EventSourceArn": "arn:aws:sqs:eu-west-1:1:q"}, [], "no DynamoDB stream"),
-        (mapping(), [{**mapping(), "UUID": "second"}], "2 DynamoDB stream mappings"),
+        (mapping(), [{**mapping(), "UUID": "second"}], "has 2 stream mappings"),
         (mapping(destination=""), [], "no on-failure destination"),
         (mapping("arn:aws:sns:eu-west-1:123456789012:t"), [], "SNS topic.*subscribers"),
         (mapping("arn:aws:events:eu-west-1:123456789012:bus"), [], "unsupported on-failure"),

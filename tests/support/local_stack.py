@@ -398,3 +398,51 @@ def failure_records(localstack: LocalStack, outputs: dict[str, Any]) -> list[dic
     s3, bucket = localstack.client("s3"), outputs["failure_bucket_name"]
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
     return [json.loads(s3.get_object(Bucket=bucket, Key=k)["Body"].read()) for k in keys]
+
+
+def dynamodb_change(
+    table: str,
+    number: int,
+    event_name: str,
+    pk: str,
+    new: dict[str, Any] | None = None,
+    *,
+    created_us: int = 1_795_770_000_000_000,
+) -> dict[str, Any]:
+    """Change `number` to item `pk` as DynamoDB writes it to a Kinesis data stream (Kinesis Data
+    Streams for DynamoDB, microsecond timestamps). `new` is the item's new image less its key."""
+    dynamodb: dict[str, Any] = {
+        "ApproximateCreationDateTime": created_us + number,
+        "Keys": {"pk": {"S": pk}},
+        "SizeBytes": 64,
+        "ApproximateCreationDateTimePrecision": "MICROSECOND",
+    }
+    if new is not None:
+        dynamodb["NewImage"] = {"pk": {"S": pk}, **new}
+    if event_name != "INSERT":
+        dynamodb["OldImage"] = {"pk": {"S": pk}, "status": {"S": "NEW"}, "total": {"N": "1"}}
+    return {
+        "awsRegion": REGION,
+        "eventID": f"change-{number}",
+        "eventName": event_name,
+        "userIdentity": None,
+        "recordFormat": "application/json",
+        "tableName": table,
+        "dynamodb": dynamodb,
+        "eventSource": "aws:dynamodb",
+    }
+
+
+def publish_changes(kinesis: Any, stream_arn: str, changes: list[dict[str, Any]]) -> None:
+    """Put DynamoDB change records on a Kinesis stream in order, each item's key its partition
+    key, as DynamoDB does; the pinned LocalStack forwards no table change there itself."""
+    for start in range(0, len(changes), 500):  # PutRecords takes 500 records at most
+        answer = kinesis.put_records(
+            StreamARN=stream_arn,
+            Records=[
+                {"Data": json.dumps(c).encode(), "PartitionKey": c["dynamodb"]["Keys"]["pk"]["S"]}
+                for c in changes[start : start + 500]
+            ],
+        )
+        if answer["FailedRecordCount"]:
+            raise AssertionError(f"Kinesis refused records: {answer['Records']}")

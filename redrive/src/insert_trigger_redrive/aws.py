@@ -1,4 +1,4 @@
-"""The four AWS APIs the tool calls, as the narrow shapes it uses, and how to make real clients."""
+"""The AWS APIs the tool calls, as the narrow shapes it uses, and how to make real clients."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class SqsApi(Protocol):
 
 
 class StreamsApi(Protocol):
-    """The DynamoDB Streams calls used to re-read a failed range."""
+    """The DynamoDB Streams (or Kinesis) calls used to re-read a failed range."""
 
     def get_shard_iterator(self, **kwargs: Any) -> dict[str, Any]: ...
     def get_records(self, **kwargs: Any) -> dict[str, Any]: ...
@@ -48,6 +48,7 @@ class Clients:
     s3: S3Api
     sqs: SqsApi
     streams: StreamsApi
+    kinesis: StreamsApi | None = None  # for a Kinesis mapping's ranges; made when first needed
 
 
 def aws_clients() -> Clients:
@@ -59,6 +60,7 @@ def aws_clients() -> Clients:
         s3=cast("S3Api", session.client("s3")),
         sqs=cast("SqsApi", session.client("sqs")),
         streams=cast("StreamsApi", session.client("dynamodbstreams")),
+        kinesis=cast("StreamsApi", session.client("kinesis")),
     )
 
 

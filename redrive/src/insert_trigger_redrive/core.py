@@ -17,11 +17,17 @@ from insert_trigger_redrive.filters import (
     UnsupportedFilterError,
     compile_filter_criteria,
     delivered,
+    filter_view,
 )
 from insert_trigger_redrive.sources import FailureRecord, S3Failures, SqsFailures
-from insert_trigger_redrive.stream import BatchInfo, RangeUnreadableError, read_range
+from insert_trigger_redrive.stream import (
+    BatchInfo,
+    RangeUnreadableError,
+    read_range,
+    sequence_number_of,
+)
 
-DEFAULT_BATCH_SIZE = 100  # Lambda's default for DynamoDB stream mappings
+DEFAULT_BATCH_SIZE = 100  # Lambda's default for DynamoDB and Kinesis stream mappings
 
 
 class RedriveError(Exception):
@@ -30,7 +36,7 @@ class RedriveError(Exception):
 
 @dataclass(frozen=True)
 class StreamMapping:
-    """The parts of the function's DynamoDB stream mapping that redrive follows."""
+    """The parts of the function's stream mapping (DynamoDB or Kinesis) that redrive follows."""
 
     uuid: str
     function_arn: str
@@ -156,7 +162,8 @@ def redrive(
 
 
 def find_mapping(lambda_: LambdaApi, function_name: str) -> StreamMapping:
-    """The function's one DynamoDB stream mapping with an on-failure destination."""
+    """The function's one stream mapping (DynamoDB Streams or Kinesis) with an on-failure
+    destination."""
     mappings: list[dict[str, Any]] = []
     request: dict[str, Any] = {"FunctionName": function_name}
     while True:
@@ -170,16 +177,16 @@ def find_mapping(lambda_: LambdaApi, function_name: str) -> StreamMapping:
         if not page.get("NextMarker"):
             break
         request["Marker"] = page["NextMarker"]
-    streams = [m for m in mappings if _is_dynamodb_stream(m.get("EventSourceArn", ""))]
+    streams = [m for m in mappings if _is_stream(m.get("EventSourceArn", ""))]
     if not streams:
         raise RedriveError(
-            f"function {function_name!r} has no DynamoDB stream event source mapping "
+            f"function {function_name!r} has no DynamoDB stream or Kinesis event source mapping "
             f"({len(mappings)} mapping(s) of other kinds); check the name and the region"
         )
     if len(streams) > 1:
         listed = ", ".join(f"{m['UUID']} ({m['EventSourceArn']})" for m in streams)
         raise RedriveError(
-            f"function {function_name!r} has {len(streams)} DynamoDB stream mappings: {listed}; "
+            f"function {function_name!r} has {len(streams)} stream mappings: {listed}; "
             "this tool redrives a function with exactly one"
         )
     mapping = streams[0]
@@ -206,9 +213,14 @@ def find_mapping(lambda_: LambdaApi, function_name: str) -> StreamMapping:
     )
 
 
-def _is_dynamodb_stream(arn: str) -> bool:
+def _is_stream(arn: str) -> bool:
+    """A DynamoDB stream's ARN, or a Kinesis data stream's (Kinesis Data Streams for DynamoDB)."""
     parts = arn.split(":", 5)
-    return len(parts) == 6 and parts[2] == "dynamodb" and "/stream/" in parts[5]
+    if len(parts) != 6:
+        return False
+    return (parts[2] == "dynamodb" and "/stream/" in parts[5]) or (
+        parts[2] == "kinesis" and parts[5].startswith("stream/")
+    )
 
 
 def _source(clients: Clients, mapping: StreamMapping, function_name: str) -> _Source:
@@ -287,17 +299,34 @@ def _records_to_send(
         return None
     if failure.records is not None:
         return failure.records
+    streams = clients.streams
+    if failure.batch.kinesis:
+        if clients.kinesis is None:
+            outcome.not_read = "no Kinesis client to re-read the range with"
+            return None
+        streams = clients.kinesis
     try:
         return [
             record
-            for record in read_range(clients.streams, failure.batch)
-            if record.get("eventName") == "INSERT" and delivered(record, mapping.patterns)
+            for record in read_range(streams, failure.batch)
+            if _delivered_insert(record, mapping.patterns)
         ]
     except RangeUnreadableError as error:
         outcome.unrecoverable = f"records gone from the stream ({error})"
     except ClientError as error:  # throttling or a service fault: the range may still be there
         outcome.not_read = f"could not read the range from the stream: {error}"
     return None
+
+
+def _delivered_insert(record: Mapping[str, Any], patterns: list[Pattern]) -> bool:
+    """An INSERT the mapping's filters let through; a Kinesis record's change is its data."""
+    view = filter_view(record)
+    change = view.get("data") if record.get("eventSource") == "aws:kinesis" else view
+    return (
+        isinstance(change, Mapping)
+        and change.get("eventName") == "INSERT"
+        and delivered(view, patterns)
+    )
 
 
 def _invoke(
@@ -355,10 +384,7 @@ def _failed_at(
 
 def _first_failed(chunk: list[dict[str, Any]], failures: Iterable[Any]) -> int:
     """Lambda retries from the lowest reported record; an identifier it cannot place fails all."""
-    positions = {
-        str(record.get("dynamodb", {}).get("SequenceNumber")): index
-        for index, record in enumerate(chunk)
-    }
+    positions = {str(sequence_number_of(record)): index for index, record in enumerate(chunk)}
     indexes = []
     for failure in failures:
         identifier = failure.get("itemIdentifier") if isinstance(failure, Mapping) else None

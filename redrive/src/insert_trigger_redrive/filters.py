@@ -6,6 +6,8 @@ evaluate; `matches` tests one record against one checked pattern.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import re
@@ -55,6 +57,20 @@ def compile_filter_criteria(filter_criteria: Mapping[str, Any] | None) -> list[P
                 )
         patterns.append(pattern)
     return patterns
+
+
+def filter_view(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What a mapping's patterns are matched against: the record, or for a Kinesis record only
+    its data, decoded from base64 JSON (Lambda filters Kinesis records on data alone); data that
+    is not JSON gives an empty view, which no pattern on data matches."""
+    kinesis = record.get("kinesis")
+    if record.get("eventSource") != "aws:kinesis" or not isinstance(kinesis, Mapping):
+        return record
+    try:
+        data = json.loads(base64.b64decode(str(kinesis.get("data", "")), validate=True))
+    except (ValueError, binascii.Error):
+        return {}
+    return {"data": data}
 
 
 def delivered(record: Mapping[str, Any], patterns: Sequence[Pattern]) -> bool:

@@ -1,4 +1,5 @@
-"""Re-read one failed sequence range from a DynamoDB stream, as Lambda event records."""
+"""Re-read one failed sequence range from its stream (DynamoDB Streams, or Kinesis Data Streams
+for DynamoDB), as Lambda event records."""
 
 from __future__ import annotations
 
@@ -12,9 +13,15 @@ from botocore.exceptions import ClientError
 
 from insert_trigger_redrive.aws import StreamsApi, error_code
 
-# Errors that mean the range can no longer be read: trimmed after 24 hours, a shard or stream
-# that no longer exists, or a sequence number the shard does not hold.
-GONE = ("TrimmedDataAccessException", "ResourceNotFoundException", "ValidationException")
+# Errors that mean the range can no longer be read: trimmed after 24 hours (Kinesis: after its
+# retention), a shard or stream that no longer exists, or a sequence number the shard does not
+# hold (Kinesis says InvalidArgumentException for one it no longer or never held).
+GONE = (
+    "TrimmedDataAccessException",
+    "ResourceNotFoundException",
+    "ValidationException",
+    "InvalidArgumentException",
+)
 # Consecutive empty pages on an open shard before giving up on reaching the end of the range.
 MAX_EMPTY_PAGES = 20
 PAGE_LIMIT = 1000
@@ -22,24 +29,28 @@ PAGE_LIMIT = 1000
 
 @dataclass(frozen=True)
 class BatchInfo:
-    """Where a failed batch lies in its stream (the DDBStreamBatchInfo of a failure record)."""
+    """Where a failed batch lies in its stream: the DDBStreamBatchInfo of a failure record, or
+    the KinesisBatchInfo of one from a Kinesis mapping (kinesis is then True)."""
 
     stream_arn: str
     shard_id: str
     start: str
     end: str
+    kinesis: bool = False
 
     @classmethod
     def parse(cls, body: Mapping[str, Any]) -> BatchInfo:
-        """Read DDBStreamBatchInfo; ValueError names what is missing."""
-        info = body.get("DDBStreamBatchInfo")
+        """Read DDBStreamBatchInfo or KinesisBatchInfo; ValueError names what is missing."""
+        name = "KinesisBatchInfo" if "KinesisBatchInfo" in body else "DDBStreamBatchInfo"
+        info = body.get(name)
         if not isinstance(info, Mapping):
-            raise ValueError("it has no DDBStreamBatchInfo object")
+            raise ValueError("it has no DDBStreamBatchInfo (nor KinesisBatchInfo) object")
         fields = ("streamArn", "shardId", "startSequenceNumber", "endSequenceNumber")
-        missing = [name for name in fields if not isinstance(info.get(name), str | int)]
+        missing = [field for field in fields if not isinstance(info.get(field), str | int)]
         if missing:
-            raise ValueError(f"its DDBStreamBatchInfo lacks {', '.join(missing)}")
-        return cls(*(str(info[name]) for name in fields))
+            raise ValueError(f"its {name} lacks {', '.join(missing)}")
+        arn, shard, start, end = (str(info[field]) for field in fields)
+        return cls(arn, shard, start, end, kinesis=name == "KinesisBatchInfo")
 
     def describe(self) -> str:
         """Shard and sequence range, as printed in reports."""
@@ -51,13 +62,15 @@ class RangeUnreadableError(RuntimeError):
 
 
 def read_range(streams: StreamsApi, batch: BatchInfo) -> list[dict[str, Any]]:
-    """The stream records from start to end inclusive, converted to the Lambda event shape."""
+    """The stream records from start to end inclusive, converted to the Lambda event shape.
+
+    ``streams`` is a DynamoDB Streams client, or for a Kinesis batch a Kinesis one.
+    """
+    where = {"StreamARN" if batch.kinesis else "StreamArn": batch.stream_arn}
+    start = {"StartingSequenceNumber" if batch.kinesis else "SequenceNumber": batch.start}
     try:
         iterator: str | None = streams.get_shard_iterator(
-            StreamArn=batch.stream_arn,
-            ShardId=batch.shard_id,
-            ShardIteratorType="AT_SEQUENCE_NUMBER",
-            SequenceNumber=batch.start,
+            **where, ShardId=batch.shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER", **start
         )["ShardIterator"]
         records: list[dict[str, Any]] = []
         empty_pages = 0
@@ -66,10 +79,15 @@ def read_range(streams: StreamsApi, batch: BatchInfo) -> list[dict[str, Any]]:
             iterator = page.get("NextShardIterator")
             empty_pages = 0 if page.get("Records") else empty_pages + 1
             for record in page.get("Records", []):
-                sequence = int(record["dynamodb"]["SequenceNumber"])
+                place = record if batch.kinesis else record["dynamodb"]
+                sequence = int(place["SequenceNumber"])
                 if sequence > int(batch.end):
                     return _checked(records, batch)
-                records.append(to_lambda_record(record, batch.stream_arn))
+                records.append(
+                    from_kinesis(record, batch)
+                    if batch.kinesis
+                    else to_lambda_record(record, batch.stream_arn)
+                )
                 if sequence == int(batch.end):
                     return _checked(records, batch)
             if empty_pages >= MAX_EMPTY_PAGES:
@@ -88,7 +106,7 @@ def read_range(streams: StreamsApi, batch: BatchInfo) -> list[dict[str, Any]]:
 
 
 def _checked(records: list[dict[str, Any]], batch: BatchInfo) -> list[dict[str, Any]]:
-    first = records[0]["dynamodb"]["SequenceNumber"] if records else None
+    first = sequence_number_of(records[0]) if records else None
     if first is None or int(first) != int(batch.start):
         raise RangeUnreadableError(
             f"the start sequence number is no longer in the shard (first record found: {first})"
@@ -108,6 +126,37 @@ def to_lambda_record(record: Mapping[str, Any], stream_arn: str) -> dict[str, An
     event.setdefault("awsRegion", stream_arn.split(":")[3] if stream_arn.count(":") >= 5 else "")
     event["eventSourceARN"] = stream_arn
     return event
+
+
+def from_kinesis(record: Mapping[str, Any], batch: BatchInfo) -> dict[str, Any]:
+    """A Kinesis GetRecords record (as botocore parses it) in the shape Lambda delivers."""
+    arrived = record.get("ApproximateArrivalTimestamp")
+    sequence = str(record["SequenceNumber"])
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": record.get("PartitionKey"),
+            "sequenceNumber": sequence,
+            "data": base64.b64encode(record["Data"]).decode("ascii"),
+            "approximateArrivalTimestamp": (
+                arrived.timestamp() if isinstance(arrived, dt.datetime) else arrived
+            ),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{batch.shard_id}:{sequence}",
+        "eventName": "aws:kinesis:record",
+        "awsRegion": batch.stream_arn.split(":")[3] if batch.stream_arn.count(":") >= 5 else "",
+        "eventSourceARN": batch.stream_arn,
+    }
+
+
+def sequence_number_of(record: Mapping[str, Any]) -> str | None:
+    """A Lambda event record's sequence number: kinesis.sequenceNumber or dynamodb's."""
+    part = record.get("kinesis") if "kinesis" in record else record.get("dynamodb")
+    key = "sequenceNumber" if "kinesis" in record else "SequenceNumber"
+    number = part.get(key) if isinstance(part, Mapping) else None
+    return str(number) if number is not None else None
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,0 +1,29 @@
+variable "name" {
+  description = "Name of the function, of its Kinesis data stream and of the resources around them."
+  type        = string
+  default     = "kinesis-orders-insert-trigger"
+}
+
+variable "table_name" {
+  description = "Name of the table the example creates."
+  type        = string
+  default     = "kinesis-orders"
+}
+
+variable "kinesis_retention_hours" {
+  description = "Hours the Kinesis data stream keeps the table's changes, 24 to 8760."
+  type        = number
+  default     = 24
+}
+
+variable "accepted_currencies" {
+  description = "Currencies the processor accepts, comma-separated; an order in another one is refused until you add its currency here and redrive it."
+  type        = string
+  default     = "EUR"
+}
+
+variable "failure_bucket_force_destroy" {
+  description = "Let terraform destroy delete the failure bucket while it holds failed batches (the tests set it)."
+  type        = bool
+  default     = false
+}
