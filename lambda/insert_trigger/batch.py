@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from time import perf_counter
 
-from insert_trigger import log
+from insert_trigger import emf, log
 from insert_trigger.image import ImageError, deserialize_image
 
 TYPE_CHECKING = False
@@ -58,8 +58,14 @@ def process_batch(
     records: list[object],
     get_processor: Callable[[], Processor],
     context: LambdaContext | object | None = None,
+    *,
+    metrics: bool = False,
 ) -> BatchResponse:
-    """Process the INSERT records in order; the response names the first left for a retry."""
+    """Process the INSERT records in order; the response names the first left for a retry.
+
+    ``metrics`` makes the summary line an EMF document too (see emf.py).
+    """
+    batch_started = perf_counter()
     processor: Processor | None = None
     processed = skipped = 0
     failure: list[dict[str, str]] = []
@@ -127,16 +133,20 @@ def process_batch(
         raise
     finally:
         log.write(
-            {
-                "level": "INFO",
-                "message": "batch summary",
-                "received": _received(records),
-                "processed": processed,
-                "skipped": skipped,
-                "failed": int(failed),
-                "left_for_retry": len(records) - left_from,
-                "stopped_for_deadline": stopped,
-            }
+            _summary(
+                {
+                    "level": "INFO",
+                    "message": "batch summary",
+                    "received": _received(records),
+                    "processed": processed,
+                    "skipped": skipped,
+                    "failed": int(failed),
+                    "left_for_retry": len(records) - left_from,
+                    "stopped_for_deadline": stopped,
+                },
+                batch_started if metrics else None,
+                context,
+            )
         )
     return {"batchItemFailures": failure}
 
@@ -204,6 +214,14 @@ def _log_deadline_stop(
             "margin_ms": round(margin_ms),
         }
     )
+
+
+def _summary(line: dict[str, object], started: float | None, context: object) -> dict[str, object]:
+    """The batch summary line; given the batch's start, with its duration and EMF metrics."""
+    if started is not None:
+        line["duration_ms"] = round((perf_counter() - started) * 1000, 3)
+        line.update(emf.embedded(line, emf.function_name(context)))
+    return line
 
 
 def _received(records: list[object]) -> dict[str, int]:
