@@ -5,6 +5,11 @@
 # None of it with create_function = false: the mapping then invokes the caller's function, which
 # the module neither reads nor changes; only a policy on its role is added (Permissions).
 
+locals {
+  # handler_metrics turns the handler's EMF metrics on (lambda/insert_trigger/emf.py).
+  environment_variables = merge(var.environment_variables, var.handler_metrics ? { HANDLER_METRICS = "true" } : {})
+}
+
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_338:Retention is the caller's choice (log_retention_in_days, default 30 days); a one-year minimum would be a cost decision made for them.
   count = var.create_function ? 1 : 0
@@ -39,7 +44,7 @@ resource "aws_lambda_function" "this" {
   tags                           = var.tags
 
   dynamic "environment" {
-    for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
+    for_each = length(local.environment_variables) > 0 ? [local.environment_variables] : []
     content {
       variables = environment.value
     }

@@ -1,5 +1,6 @@
 # Values more than one concern reads. Each concern has its file: table.tf, function.tf, iam.tf,
-# failure_destination.tf, mapping.tf (with the filter pattern it builds and checks), alarms.tf.
+# failure_destination.tf, mapping.tf (with the filter pattern it builds and checks), alarms.tf,
+# dashboard.tf.
 
 locals {
   package_path = coalesce(var.package_path, "${path.module}/lambda/insert_trigger.zip")
