@@ -70,4 +70,9 @@ module "insert_trigger" {
   # back from the stream (24 hours); s3 keeps the records themselves.
   failure_destination          = var.failure_destination
   failure_bucket_force_destroy = var.failure_bucket_force_destroy
+
+  # Your function emits the handler metrics itself (process_inserts(..., metrics=True)): this
+  # only tells the dashboard to show them.
+  handler_metrics  = true
+  create_dashboard = var.create_dashboard
 }

@@ -21,3 +21,9 @@ variable "failure_bucket_force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "create_dashboard" {
+  description = "Create the module's CloudWatch dashboard for the table, the mapping and your function."
+  type        = bool
+  default     = true
+}
