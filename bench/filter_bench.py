@@ -2,11 +2,13 @@
 
 Applies bench/filter (the module's insert-only mapping, and an unfiltered mapping on the same
 stream whose handler skips non-INSERTs in code), writes one mixed workload, and reports how many
-invocations and records each function received.
+invocations and records each function received; the figures also go to bench/charts/filter.json
+for bench/charts.py.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import uuid
@@ -29,6 +31,7 @@ from support.local_stack import (
 )
 
 STACK = Path(__file__).resolve().parent / "filter"
+FIGURES = Path(__file__).resolve().parent / "charts" / "filter.json"
 # (name, rounds, pause between writes in seconds). Each round inserts an item, updates it and
 # deletes it: a third of the writes are inserts. A burst lands in few large batches; paced
 # writes reach the pollers a few at a time, as on a table with steady traffic.
@@ -97,6 +100,28 @@ def report(name: str, writes: Counter[str], elapsed: float, rows: dict[str, Any]
     )
 
 
+def warm_up_both(localstack: LocalStack, out: dict[str, Any]) -> None:
+    """Insert warm-up items until both functions processed one: a poller that is starting misses
+    the writes made meanwhile (LATEST), so one write is not enough."""
+    dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
+    run = uuid.uuid4().hex[:6]
+    for attempt in range(12):
+        put(dynamodb, out["table_name"], {"pk": {"S": f"warm-up-{run}-{attempt}"}})
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if all(
+                any(
+                    str(line["keys"]["pk"]).startswith(f"warm-up-{run}")
+                    for line in json_lines(log_events(logs, out[kind]["log_group"]))
+                    if line.get("message") == "insert processed"
+                )
+                for kind in FUNCTIONS
+            ):
+                return
+            time.sleep(1)
+    raise SystemExit("no warm-up insert reached both functions within two minutes")
+
+
 def main() -> int:
     """Apply the bench stack, run each scenario, print the tables, destroy."""
     localstack = LocalStack(aim_at_localstack())
@@ -109,16 +134,27 @@ def main() -> int:
         out = stack.outputs
         for kind in FUNCTIONS:
             wait_for_mapping(localstack.client("lambda"), out[kind]["mapping_uuid"])
-        warm_up = f"warm-up-{uuid.uuid4().hex[:6]}"
-        put(localstack.client("dynamodb"), out["table_name"], {"pk": {"S": warm_up}})
-        for kind in FUNCTIONS:
-            wait_processed(localstack.client("logs"), out[kind]["log_group"], warm_up)
+        warm_up_both(localstack, out)
         results = []
         for name, rounds, pause in SCENARIOS:
             print(f"==> {name}: writing {3 * rounds} items, {pause} s apart", flush=True)
             results.append((name, *measure(localstack, out, rounds, pause)))
     for name, writes, elapsed, rows in results:
         report(name, writes, elapsed, rows)
+    figures = {
+        name: {
+            "writes": dict(writes),
+            "seconds": elapsed,
+            **{
+                kind: {"invocations": invocations, "records": dict(names)}
+                for kind, (invocations, names) in rows.items()
+            },
+        }
+        for name, writes, elapsed, rows in results
+    }
+    FIGURES.parent.mkdir(exist_ok=True)
+    FIGURES.write_text(json.dumps(figures, indent=1) + "\n")
+    print(f"\n  figures written to {FIGURES.relative_to(STACK.parents[1])}")
     return 0
 
 
