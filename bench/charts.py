@@ -91,8 +91,10 @@ def handler_chart(figures: dict[str, Any]) -> plt.Figure:
     # equally far from it, and one outlier run does not squeeze the rest.
     axis.set_xscale("log")
     axis.axvline(1, color="grey", linewidth=0.8)
-    axis.set_xlim(0.5, max(max(row["ratios"]) for _, row in rows) * 2)
-    ticks = [0.5, 1, 2, 3, 5, 10, 20, 50]
+    low = min(0.5, min(min(row["ratios"]) for _, row in rows) / 1.5)
+    high = max(max(row["ratios"]) for _, row in rows) * 2
+    axis.set_xlim(low, high)
+    ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 3, 5, 10, 20, 50, 100) if low <= t <= high]
     axis.set_xticks(ticks, [f"{tick:g}x" for tick in ticks])
     axis.minorticks_off()
     axis.set_xlabel(
