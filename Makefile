@@ -77,11 +77,12 @@ redrive: $(VENV)/.stamp ## Send FUNCTION's failed inserts back through it (DRY_R
 docs: $(VENV)/.stamp ## Rewrite the README's inputs and outputs tables from variables.tf and outputs.tf.
 	@$(PY) scripts/readme_tables.py --write
 
-bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Handler ratios, then filtered vs unfiltered delivery and the idempotency ledger's cost on LocalStack.
+bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Handler ratios and cost, filtered vs unfiltered delivery and the idempotency ledger's cost on LocalStack, then the charts (bench/charts/).
 	@$(BENCH_VENV)/bin/python bench/handler_bench.py
 	@$(BENCH_VENV)/bin/python bench/ledger_import_bench.py
 	@PYTHONPATH=tests $(PY) -m bench.filter_bench
 	@PYTHONPATH=tests $(PY) -m bench.ledger_bench
+	@$(BENCH_VENV)/bin/python bench/charts.py
 	@echo "==> LocalStack is still running; make down stops it"
 
 up: ## Start LocalStack on 127.0.0.1:4566 (installs it on first use).

@@ -1,11 +1,17 @@
 # Values more than one concern reads. Each concern has its file: table.tf, function.tf, iam.tf,
 # failure_destination.tf, mapping.tf (with the filter pattern it builds and checks), alarms.tf,
-# idempotency.tf (the ledger); moved.tf records the addresses that changed since an earlier release.
+# idempotency.tf (the ledger), dashboard.tf; moved.tf records the addresses that changed since an
+# earlier release.
 
 locals {
   package_path = coalesce(var.package_path, "${path.module}/lambda/insert_trigger.zip")
   # The caller's variables, and the ledger's settings (idempotency.tf), which the module sets.
-  function_environment = merge(var.environment_variables, local.ledger_environment)
+  # handler_metrics turns the handler's EMF metrics on (lambda/insert_trigger/emf.py).
+  function_environment = merge(
+    var.environment_variables,
+    local.ledger_environment,
+    var.handler_metrics ? { HANDLER_METRICS = "true" } : {},
+  )
 
   table_arn = var.create_table ? aws_dynamodb_table.this[0].arn : data.aws_dynamodb_table.existing[0].arn
   table_kms = var.create_table ? var.table_kms_key_arn : try(data.aws_dynamodb_table.existing[0].server_side_encryption[0].kms_key_arn, null)

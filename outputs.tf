@@ -89,3 +89,13 @@ output "alarm_arns" {
     } : k => v if v != null
   }
 }
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard; null when create_dashboard is false."
+  value       = try(aws_cloudwatch_dashboard.this[0].dashboard_name, null)
+}
+
+output "dashboard_url" {
+  description = "Console address of the dashboard (the aws partition's console); null when create_dashboard is false."
+  value       = try("https://console.aws.amazon.com/cloudwatch/home?region=${data.aws_region.current.name}#dashboards/dashboard/${aws_cloudwatch_dashboard.this[0].dashboard_name}", null)
+}

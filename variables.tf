@@ -3,7 +3,7 @@
 ################################################################################
 
 variable "name" {
-  description = "Name of the function. Also names the role, the log group (/aws/lambda/<name>), the failure destination (<name>-failures...) and the alarms. With create_function = false it names only the last two and the policy added to your role (insert-trigger-<name>)."
+  description = "Name of the function. Also names the role, the log group (/aws/lambda/<name>), the failure destination (<name>-failures...), the alarms and the dashboard. With create_function = false it names only the last three and the policy added to your role (insert-trigger-<name>)."
   type        = string
   nullable    = false
 
@@ -319,6 +319,11 @@ variable "environment_variables" {
   validation {
     condition     = !contains(keys(var.environment_variables), "INSERT_PROCESSOR") || can(regex("^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$", lookup(var.environment_variables, "INSERT_PROCESSOR", "")))
     error_message = "environment_variables.INSERT_PROCESSOR must have the form \"module:function\" (for example \"orders.processor:handle\"): the handler imports the module and calls the function for each inserted item."
+  }
+
+  validation {
+    condition     = !contains(keys(var.environment_variables), "HANDLER_METRICS")
+    error_message = "environment_variables.HANDLER_METRICS is set by the module: use handler_metrics = true (or false) instead, which also adds the handler's widgets to the dashboard."
   }
 
   validation {
@@ -716,4 +721,22 @@ variable "iterator_age_alarm_threshold_seconds" {
     condition     = var.iterator_age_alarm_threshold_seconds >= 1 && var.iterator_age_alarm_threshold_seconds <= 86400
     error_message = "iterator_age_alarm_threshold_seconds must be from 1 to 86400: a stream keeps records for 24 hours, so a larger lag cannot happen."
   }
+}
+
+variable "handler_metrics" {
+  description = "Handler metrics in CloudWatch's embedded metric format: the batch summary line also carries 6 custom metrics (namespace InsertTrigger, dimension FunctionName; CloudWatch charges for them). Sets HANDLER_METRICS=true on the function the module creates. With create_function = false, set HANDLER_METRICS=true on your function (or pass metrics=True to process_inserts); here it then adds their widgets to the dashboard."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+################################################################################
+# Dashboard
+################################################################################
+
+variable "create_dashboard" {
+  description = "Create one CloudWatch dashboard (named name) for the whole path: stream lag, records polled and filtered out, invocations, errors, throttles and duration, the handler metrics (handler_metrics), records sent to the failure destination and dropped, and the alarms' state. The mapping widgets need metrics = [\"EventCount\"]."
+  type        = bool
+  default     = false
+  nullable    = false
 }

@@ -4,11 +4,13 @@ Applies bench/filter (the module's insert-only mapping, and an unfiltered mappin
 stream whose handler skips non-INSERTs in code), writes one mixed workload, and reports how many
 invocations and records each function received; once on the table's DynamoDB stream, once with
 stream_source = "kinesis". The pinned LocalStack forwards no table change to Kinesis, so on that
-source the workload's changes are published to the stream as DynamoDB would write them.
+source the workload's changes are published to the stream as DynamoDB would write them. The
+figures also go to bench/charts/filter.json for bench/charts.py.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import uuid
@@ -33,6 +35,7 @@ from support.local_stack import (
 )
 
 STACK = Path(__file__).resolve().parent / "filter"
+FIGURES = Path(__file__).resolve().parent / "charts" / "filter.json"
 # (name, rounds, pause between writes in seconds). Each round inserts an item, updates it and
 # deletes it: a third of the writes are inserts. A burst lands in few large batches; paced
 # writes reach the pollers a few at a time, as on a table with steady traffic.
@@ -131,6 +134,29 @@ def report(name: str, writes: Counter[str], elapsed: float, rows: dict[str, Any]
     )
 
 
+def warm_up_both(localstack: LocalStack, out: dict[str, Any], writer: Writer) -> None:
+    """Insert warm-up items until both functions processed one: a poller that is starting misses
+    the writes made meanwhile (LATEST), so one write is not enough."""
+    logs = localstack.client("logs")
+    run = uuid.uuid4().hex[:6]
+    for attempt in range(12):
+        writer.write("INSERT", f"warm-up-{run}-{attempt}", 0)
+        writer.flush()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if all(
+                any(
+                    str(line["keys"]["pk"]).startswith(f"warm-up-{run}")
+                    for line in json_lines(log_events(logs, out[kind]["log_group"]))
+                    if line.get("message") == "insert processed"
+                )
+                for kind in FUNCTIONS
+            ):
+                return
+            time.sleep(1)
+    raise SystemExit("no warm-up insert reached both functions within two minutes")
+
+
 def main() -> int:
     """Apply the bench stack for each source, run each scenario, print the tables, destroy."""
     localstack = LocalStack(aim_at_localstack())
@@ -147,17 +173,27 @@ def main() -> int:
             for kind in FUNCTIONS:
                 wait_for_mapping(localstack.client("lambda"), out[kind]["mapping_uuid"])
             writer = Writer(localstack, out, source)
-            warm_up = f"warm-up-{uuid.uuid4().hex[:6]}"
-            writer.write("INSERT", warm_up, 0)
-            writer.flush()
-            for kind in FUNCTIONS:
-                wait_processed(localstack.client("logs"), out[kind]["log_group"], warm_up)
+            warm_up_both(localstack, out, writer)
             for name, rounds, pause in SCENARIOS:
                 print(f"==> {name}: writing {3 * rounds} items, {pause} s apart", flush=True)
                 measured = measure(localstack, out, writer, rounds, pause)
                 results.append((f"{source}, {name}", *measured))
     for name, writes, elapsed, rows in results:
         report(name, writes, elapsed, rows)
+    figures = {
+        name: {
+            "writes": dict(writes),
+            "seconds": elapsed,
+            **{
+                kind: {"invocations": invocations, "records": dict(names)}
+                for kind, (invocations, names) in rows.items()
+            },
+        }
+        for name, writes, elapsed, rows in results
+    }
+    FIGURES.parent.mkdir(exist_ok=True)
+    FIGURES.write_text(json.dumps(figures, indent=1) + "\n")
+    print(f"\n  figures written to {FIGURES.relative_to(STACK.parents[1])}")
     return 0
 
 

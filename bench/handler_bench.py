@@ -1,7 +1,8 @@
 """Handler benchmarks, side by side: deserialisation, cold import, a 10,000-record batch.
 
 Each comparison alternates the two sides run by run and prints medians and the spread of the
-per-run ratios. Nothing is asserted: the goals are printed beside the figures.
+per-run ratios; then the cost of one insert as the batch grows. Nothing is asserted: the goals
+are printed beside the figures, which also go to bench/charts/handler.json for bench/charts.py.
 
     python bench/handler_bench.py           full run (about half a minute)
     python bench/handler_bench.py --quick   smoke run (a few seconds)
@@ -11,8 +12,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import io
+import json
+import math
 import os
 import platform
 import random
@@ -38,6 +42,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 BATCH_SIZE = 10_000
+FIGURES = REPO / "bench" / "charts" / "handler.json"
+# Lambda's list prices (us-east-1, arm64, first tier, AWS Lambda pricing page): per request, and
+# per GB-second of billed duration (whole milliseconds); the module's default memory, 256 MB.
+REQUEST_PRICE = 0.20 / 1_000_000
+GB_SECOND_PRICE = 0.0000133334
+MEMORY_GB = 256 / 1024
+COST_BATCH_SIZES = (1, 10, 100, 1000, 10_000)
 TITLES = ["Red mug, 350 ml", "Tea spoons, set of 4", "Kettle 1.7 l", "Teapot, blue", "Tray"]
 TAGS = ["kitchen", "gift", "red", "blue", "sale", "new", "eco"]
 OPTIONS = ["engraving", "gift box", "card", "express wrap"]
@@ -154,7 +165,7 @@ def summary(ratios: list[float], goal: str) -> str:
 # ------------------------------------------------------------------------------ the three
 
 
-def bench_deserialize(rounds: int) -> str:
+def bench_deserialize(rounds: int, figures: dict[str, Any]) -> str:
     """Ours against boto3's TypeDeserializer over a pool of distinct order-item images."""
     try:
         from boto3.dynamodb.types import TypeDeserializer
@@ -175,6 +186,13 @@ def bench_deserialize(rounds: int) -> str:
     mine, other = alternate(rounds, ours, theirs)
     per_call = 1e6 / len(pool)
     ratios = [o / m for m, o in zip(mine, other, strict=True)]
+    figures["deserialize"] = {
+        "ours_us": statistics.median(mine) * per_call,
+        "reference": "boto3 TypeDeserializer",
+        "reference_us": statistics.median(other) * per_call,
+        "ratios": ratios,
+        "goal": 2.5,
+    }
     return (
         f"deserialize  ours {statistics.median(mine) * per_call:6.2f} µs  "
         f"TypeDeserializer {statistics.median(other) * per_call:6.2f} µs  "
@@ -182,7 +200,7 @@ def bench_deserialize(rounds: int) -> str:
     )
 
 
-def bench_cold_import(pairs: int) -> list[str]:
+def bench_cold_import(pairs: int, figures: dict[str, Any]) -> list[str]:
     """`import insert_trigger` in a fresh interpreter against one that imports nothing more."""
 
     def interpreter(code: str, *flags: str) -> Callable[[], object]:
@@ -190,6 +208,7 @@ def bench_cold_import(pairs: int) -> list[str]:
         return lambda: subprocess.run(command, check=True)
 
     rows = []
+    figures["cold_import"] = []
     with tempfile.TemporaryDirectory() as unzipped:
         with zipfile.ZipFile(LAMBDA_DIR / "insert_trigger.zip") as archive:
             archive.extractall(unzipped)
@@ -228,6 +247,7 @@ def bench_cold_import(pairs: int) -> list[str]:
             mine, other = alternate(pairs, ours, bare)
             ratios = [m / o for m, o in zip(mine, other, strict=True)]
             subject = "ours" if module == "insert_trigger" else module
+            figures["cold_import"].append({"subject": subject, "note": note, "ratios": ratios})
             rows.append(
                 f"cold import  {subject} {statistics.median(mine) * 1e3:6.2f} ms  "
                 f"{label} {statistics.median(other) * 1e3:6.2f} ms  "
@@ -241,7 +261,7 @@ def bench_cold_import(pairs: int) -> list[str]:
     return rows
 
 
-def bench_batch(rounds: int) -> str:
+def bench_batch(rounds: int, figures: dict[str, Any]) -> str:
     """Our handler against a Powertools BatchProcessor handler doing the same work."""
     try:
         from aws_lambda_powertools.utilities.batch import (
@@ -309,11 +329,72 @@ def bench_batch(rounds: int) -> str:
             lambda: powertools_handler(event, None),
         )
     ratios = [o / m for m, o in zip(mine, other, strict=True)]
+    figures["batch"] = {
+        "ours_ms": statistics.median(mine) * 1e3,
+        "reference": "Powertools BatchProcessor",
+        "reference_ms": statistics.median(other) * 1e3,
+        "ratios": ratios,
+        "goal": 3.0,
+    }
     return (
         f"batch 10k    ours {statistics.median(mine) * 1e3:6.1f} ms  "
         f"Powertools BatchProcessor {statistics.median(other) * 1e3:6.1f} ms  "
         + summary(ratios, ">= 3x faster")
     )
+
+
+def invocation_cost(milliseconds: float) -> float:
+    """What one invocation costs at list price: the request plus its billed duration."""
+    return REQUEST_PRICE + GB_SECOND_PRICE * MEMORY_GB * math.ceil(milliseconds) / 1000
+
+
+def bench_cost(rounds: int, figures: dict[str, Any]) -> list[str]:
+    """Cost of one insert as the batch grows: the filtered mapping's batches hold only INSERTs,
+    an unfiltered mapping's hold a third INSERTs and the rest for the handler to skip."""
+    rows, points = [], []
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        for size in COST_BATCH_SIZES:
+            mixed = stream_batch(size)
+            inserts_only = {
+                "Records": [
+                    r for r in stream_batch(3 * size)["Records"] if r["eventName"] == "INSERT"
+                ]
+            }
+            point: dict[str, Any] = {"batch_size": size}
+            # Inserts per invocation: all of a filtered batch; a third of an unfiltered one, on
+            # average (a batch of 1 holds an insert only every third invocation).
+            for kind, event, inserts in (
+                ("filtered", inserts_only, size),
+                ("unfiltered", mixed, size / 3),
+            ):
+                runs = [
+                    seconds(functools.partial(lambda_handler, event, None)) for _ in range(rounds)
+                ]
+                milliseconds = statistics.median(runs) * 1e3
+                point[kind] = {
+                    "inserts": inserts,
+                    "ms": milliseconds,
+                    "cost_per_insert": invocation_cost(milliseconds) / inserts,
+                }
+            points.append(point)
+    figures["cost"] = {
+        "memory_mb": round(MEMORY_GB * 1024),
+        "request_price": REQUEST_PRICE,
+        "gb_second_price": GB_SECOND_PRICE,
+        "points": points,
+    }
+    for point in points:
+        filtered, unfiltered = point["filtered"], point["unfiltered"]
+        rows.append(
+            f"cost         batch {point['batch_size']:>6}  filtered {filtered['ms']:8.2f} ms "
+            f"${filtered['cost_per_insert'] * 1e6:.3g} per million inserts  unfiltered "
+            f"{unfiltered['ms']:8.2f} ms ${unfiltered['cost_per_insert'] * 1e6:.3g} per million"
+        )
+    rows.append(
+        "cost         note: list prices, 256 MB arm64 in us-east-1, the handler's time on this "
+        "machine (not Lambda's start-up or the processor's work)"
+    )
+    return rows
 
 
 def check_same_output(event: dict[str, Any], other: Callable[[dict[str, Any], Any], Any]) -> None:
@@ -342,10 +423,17 @@ def main() -> int:
         f"handler benchmarks: Python {platform.python_version()} ({build} build), "
         f"{os.cpu_count()} CPUs, load {load}{', --quick' if quick else ''}"
     )
-    print(bench_deserialize(rounds=5 if quick else 21))
-    for row in bench_cold_import(pairs=8 if quick else 60):
+    figures: dict[str, Any] = {"python": platform.python_version(), "build": build, "load": load}
+    print(bench_deserialize(rounds=5 if quick else 21, figures=figures))
+    for row in bench_cold_import(pairs=8 if quick else 60, figures=figures):
         print(row)
-    print(bench_batch(rounds=3 if quick else 9))
+    print(bench_batch(rounds=3 if quick else 9, figures=figures))
+    for row in bench_cost(rounds=3 if quick else 9, figures=figures):
+        print(row)
+    if not quick:  # a smoke run leaves the charts' figures as they were
+        FIGURES.parent.mkdir(exist_ok=True)
+        FIGURES.write_text(json.dumps(figures, indent=1) + "\n")
+        print(f"figures written to {FIGURES.relative_to(REPO)}")
     return 0
 
 

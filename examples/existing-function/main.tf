@@ -71,4 +71,9 @@ module "insert_trigger" {
   failure_destination          = var.failure_destination
   failure_bucket_force_destroy = var.failure_bucket_force_destroy
   deletion_protection_enabled  = var.deletion_protection_enabled
+
+  # Your function emits the handler metrics itself (process_inserts(..., metrics=True)): this
+  # only tells the dashboard to show them.
+  handler_metrics  = true
+  create_dashboard = var.create_dashboard
 }

@@ -47,3 +47,13 @@ output "redrive_command" {
   description = "Sends the inserts kept on the failure destination through your function again."
   value       = module.insert_trigger.redrive_command
 }
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard of the whole path (create_dashboard)."
+  value       = module.insert_trigger.dashboard_name
+}
+
+output "dashboard_url" {
+  description = "Where to open that dashboard in the console."
+  value       = module.insert_trigger.dashboard_url
+}

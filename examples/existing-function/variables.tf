@@ -27,3 +27,9 @@ variable "deletion_protection_enabled" {
   type        = bool
   default     = true
 }
+
+variable "create_dashboard" {
+  description = "Create the module's CloudWatch dashboard for the table, the mapping and your function."
+  type        = bool
+  default     = true
+}

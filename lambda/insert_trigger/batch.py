@@ -7,7 +7,7 @@ import contextlib
 import os
 from time import perf_counter
 
-from insert_trigger import log
+from insert_trigger import emf, log
 from insert_trigger.image import ImageError, deserialize_image
 from insert_trigger.source import EVENT_NAMES, UnreadableRecord, sequence_number_of
 
@@ -63,11 +63,15 @@ def process_batch(  # noqa: PLR0912, PLR0915
     get_processor: Callable[[], Processor],
     context: LambdaContext | object | None = None,
     get_ledger: Callable[[], Ledger] | None = None,
+    *,
+    metrics: bool = False,
 ) -> BatchResponse:
     """Process the INSERT records in order; the response names the first left for a retry.
 
-    With ``get_ledger``, an insert the ledger has as done is not processed again.
+    With ``get_ledger``, an insert the ledger has as done is not processed again. ``metrics``
+    makes the summary line an EMF document too (see emf.py).
     """
+    batch_started = perf_counter()
     processor: Processor | None = None
     ledger = _NoLedger() if get_ledger is None else _BatchLedger(get_ledger, records)
     processed = skipped = already = 0
@@ -142,17 +146,21 @@ def process_batch(  # noqa: PLR0912, PLR0915
         raise
     finally:
         log.write(
-            {
-                "level": "INFO",
-                "message": "batch summary",
-                "received": _received(records),
-                "processed": processed,
-                **ledger.summary(already),
-                "skipped": skipped,
-                "failed": int(failed),
-                "left_for_retry": len(records) - left_from,
-                "stopped_for_deadline": stopped,
-            }
+            _summary(
+                {
+                    "level": "INFO",
+                    "message": "batch summary",
+                    "received": _received(records),
+                    "processed": processed,
+                    **ledger.summary(already),
+                    "skipped": skipped,
+                    "failed": int(failed),
+                    "left_for_retry": len(records) - left_from,
+                    "stopped_for_deadline": stopped,
+                },
+                batch_started if metrics else None,
+                context,
+            )
         )
     return {"batchItemFailures": failure}
 
@@ -300,6 +308,14 @@ def _log_deadline_stop(
             "margin_ms": round(margin_ms),
         }
     )
+
+
+def _summary(line: dict[str, object], started: float | None, context: object) -> dict[str, object]:
+    """The batch summary line; given the batch's start, with its duration and EMF metrics."""
+    if started is not None:
+        line["duration_ms"] = round((perf_counter() - started) * 1000, 3)
+        line.update(emf.embedded(line, emf.function_name(context)))
+    return line
 
 
 def _received(records: list[object]) -> dict[str, int]:

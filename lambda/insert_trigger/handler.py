@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from insert_trigger import emf, log
 from insert_trigger.batch import process_batch
 from insert_trigger.processor import configured_processor
 from insert_trigger.source import records_of
@@ -27,6 +28,7 @@ def process_inserts(
     *,
     idempotency_table: str | None = None,
     idempotency_key: Sequence[str] = (),
+    metrics: bool = False,
 ) -> BatchResponse:
     """Hand each INSERT of a stream event to ``processor(item, record)``; return the response.
 
@@ -37,17 +39,22 @@ def process_inserts(
     The response is the partial-batch response Lambda reads (the mapping needs
     ReportBatchItemFailures). With ``context``, the batch stops before the invocation's deadline.
     With ``idempotency_table``, an insert that ledger has as processed is not processed again;
-    it is keyed by eventID, or by the item's ``idempotency_key`` attributes.
+    it is keyed by eventID, or by the item's ``idempotency_key`` attributes. ``metrics=True``
+    adds the handler metrics (EMF) to the batch summary line.
     """
     ledger = _ledger(idempotency_table, tuple(idempotency_key))
-    return process_batch(records_of(event), lambda: processor, context, ledger)
+    return process_batch(records_of(event), lambda: processor, context, ledger, metrics=metrics)
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> BatchResponse:
     """process_inserts with the processor INSERT_PROCESSOR names, imported on the first INSERT,
-    and the ledger IDEMPOTENCY_TABLE names (keyed as IDEMPOTENCY_KEY_ATTRIBUTES says)."""
+    the ledger IDEMPOTENCY_TABLE names (keyed as IDEMPOTENCY_KEY_ATTRIBUTES says), and handler
+    metrics when HANDLER_METRICS is true."""
+    metrics, warning = emf.setting()
+    if warning is not None:
+        log.write({"level": "WARNING", "message": "handler metrics off", "reason": warning})
     ledger = _ledger(os.environ.get(TABLE_VAR, "").strip() or None, None)
-    return process_batch(records_of(event), configured_processor, context, ledger)
+    return process_batch(records_of(event), configured_processor, context, ledger, metrics=metrics)
 
 
 def _ledger(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
+from support.emf_check import emf_problems
 from support.local_stack import (
     EXAMPLES,
+    REGION,
     LocalStack,
     applied,
     failure_records,
+    log_events,
     log_lines,
     put,
     unique,
@@ -75,6 +79,19 @@ def test_module_attached_to_the_users_function(localstack: LocalStack) -> None:
         assert set(received) == {"INSERT"}, summaries
         assert received["INSERT"] == sum(received_orders(lines).values()), summaries
         assert failure_records(localstack, outputs) == []
+        # AND each summary of the user's function (process_inserts(..., metrics=True)) is valid
+        # EMF counting what it processed, by the function's name
+        summary_texts = [
+            text
+            for event in log_events(logs, group)
+            for text in event["message"].splitlines()
+            if '"message":"batch summary"' in text
+        ]
+        assert len(summary_texts) == len(summaries), summary_texts
+        assert [emf_problems(text) for text in summary_texts] == [[]] * len(summary_texts)
+        assert {s["FunctionName"] for s in summaries} == {name}
+        assert sum(s["InsertsProcessed"] for s in summaries) == received["INSERT"], summaries
+        dashboard_names_the_function_and_the_mapping(localstack, outputs)
         # AND the module changed nothing on the user's function
         now = lambda_.get_function_configuration(FunctionName=name)
         assert {k: now[k] for k in FUNCTION_SETTINGS} == {k: settings[k] for k in FUNCTION_SETTINGS}
@@ -109,3 +126,30 @@ def role_holds_the_users_policy_and_the_modules(
         outputs["failure_destination_arn"],
         [outputs["failure_destination_arn"]],
     )
+
+
+def dashboard_names_the_function_and_the_mapping(
+    localstack: LocalStack, outputs: dict[str, Any]
+) -> None:
+    """The dashboard LocalStack stored has every placeholder filled: region, function, mapping."""
+    cloudwatch = localstack.client("cloudwatch")
+    name = outputs["dashboard_name"]
+    assert name == outputs["function_name"]
+    assert outputs["dashboard_url"].endswith(f"region={REGION}#dashboards/dashboard/{name}")
+    stored = cloudwatch.get_dashboard(DashboardName=name)
+    assert "${" not in stored["DashboardBody"], stored["DashboardBody"]
+    widgets = json.loads(stored["DashboardBody"])["widgets"]
+    rows = [
+        row
+        for widget in widgets
+        if widget["type"] == "metric"
+        for row in widget["properties"]["metrics"]
+        if isinstance(row[0], str)
+    ]
+    dimensions = {(row[2], row[3]) for row in rows}
+    assert dimensions == {
+        ("FunctionName", outputs["function_name"]),
+        ("EventSourceMappingUUID", outputs["event_source_mapping_uuid"]),
+    }, dimensions
+    assert {w["properties"]["region"] for w in widgets if w["type"] == "metric"} == {REGION}
+    assert "InsertTrigger" in {row[0] for row in rows}  # handler_metrics = true in the example

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No INSERT_PROCESSOR or DEADLINE_MARGIN_MS from the caller's shell leaks into a test."""
+    """No INSERT_PROCESSOR, DEADLINE_MARGIN_MS or HANDLER_METRICS from the shell leaks in."""
     monkeypatch.delenv("INSERT_PROCESSOR", raising=False)
     monkeypatch.delenv("DEADLINE_MARGIN_MS", raising=False)
+    monkeypatch.delenv("HANDLER_METRICS", raising=False)
 
 
 @pytest.fixture

@@ -76,6 +76,11 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
         {"environment_variables": {"INSERT_PROCESSOR": "orders.handle"}},
         'INSERT_PROCESSOR must have the form "module:function"',
     ),
+    (
+        "handler-metrics-variable",
+        {"environment_variables": {"HANDLER_METRICS": "true"}},
+        "environment_variables.HANDLER_METRICS is set by the module: use handler_metrics",
+    ),
     ("concurrency", {"reserved_concurrent_executions": -2}, "reserved_concurrent_executions must"),
     ("tracing", {"tracing_mode": "On"}, "tracing_mode must be PassThrough or Active"),
     (
