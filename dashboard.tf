@@ -68,11 +68,15 @@ locals {
       {
         title = "Handler: what became of the records"
         stat  = "Sum"
-        metrics = [
-          ["InsertTrigger", "InsertsProcessed", "FunctionName", local.function_name],
-          ["InsertTrigger", "RecordsSkipped", "FunctionName", local.function_name],
-          ["InsertTrigger", "RecordsLeftForRetry", "FunctionName", local.function_name],
-        ]
+        # AlreadyProcessed is published only by a handler with the idempotency ledger.
+        metrics = concat(
+          [
+            ["InsertTrigger", "InsertsProcessed", "FunctionName", local.function_name],
+            ["InsertTrigger", "RecordsSkipped", "FunctionName", local.function_name],
+            ["InsertTrigger", "RecordsLeftForRetry", "FunctionName", local.function_name],
+          ],
+          var.idempotency ? [["InsertTrigger", "AlreadyProcessed", "FunctionName", local.function_name]] : [],
+        )
       },
       {
         title = "Handler: failed inserts and deadline stops"

@@ -108,6 +108,12 @@ def assert_every_metric_exists(body: dict[str, Any], function: str) -> None:
         assert widget["properties"]["region"] == "${region}", title
 
 
+def handler_records(body: dict[str, Any]) -> list[str]:
+    """The metric names of the handler's "what became of the records" widget."""
+    (widget,) = [w for w in body["widgets"] if w["properties"]["title"].startswith("Handler: what")]
+    return [row[1] for row in widget["properties"]["metrics"]]
+
+
 def test_the_dashboard_shows_the_whole_path(
     plan: PlanFn, template: Callable[..., dict[str, Any]]
 ) -> None:
@@ -142,6 +148,8 @@ def test_the_dashboard_shows_the_whole_path(
         "Alarms",
     ]
     assert_every_metric_exists(body, "orders-insert")
+    # AND without the ledger, no AlreadyProcessed (the handler publishes none)
+    assert handler_records(body) == ["InsertsProcessed", "RecordsSkipped", "RecordsLeftForRetry"]
 
     # AND the saving is one expression, the same in the line and the number
     saving = [
@@ -180,7 +188,14 @@ def test_in_attach_mode_it_watches_your_function(
     plan: PlanFn, template: Callable[..., dict[str, Any]]
 ) -> None:
     # GIVEN your own function, no mapping metrics, no alarms, your function's handler metrics
-    inputs = {**ATTACH_INPUTS, "create_dashboard": True, "handler_metrics": True, "metrics": []}
+    # and the idempotency ledger
+    inputs = {
+        **ATTACH_INPUTS,
+        "create_dashboard": True,
+        "handler_metrics": True,
+        "metrics": [],
+        "idempotency": True,
+    }
 
     # WHEN planned
     result = plan(**inputs)
@@ -199,6 +214,13 @@ def test_in_attach_mode_it_watches_your_function(
     ]
     assert_every_metric_exists(body, "orders-handler")
     assert body["widgets"][0]["properties"]["annotations"] == {"horizontal": []}
+    # AND with the ledger, the inserts it had as processed are shown beside the others
+    assert handler_records(body) == [
+        "InsertsProcessed",
+        "RecordsSkipped",
+        "RecordsLeftForRetry",
+        "AlreadyProcessed",
+    ]
 
 
 def test_without_handler_metrics_there_are_no_handler_widgets(
