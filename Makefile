@@ -37,7 +37,7 @@ demo: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Apply examples/complete to LocalSt
 test: lint ## Lint, then every test: handler, package, plan and end-to-end on LocalStack.
 	@bash emulator/setup.sh
 	@echo "==> pytest (the end-to-end tests start LocalStack if it is not running, and stop it after)"
-	@$(PY) -m pytest -n 2 --dist loadgroup tests --hypothesis-profile=full
+	@$(PY) -m pytest -n 2 tests --hypothesis-profile=full
 
 lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt and validate, checkov, ruff, mypy.
 	@echo "==> terraform fmt -check -recursive"
@@ -55,7 +55,7 @@ unit: $(VENV)/.stamp ## Handler, package and redrive tests, quick fuzz budget (u
 	@$(PY) -m pytest tests -m "unit and not emulator_venv"
 
 plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend): each kind of scenario planned once, the kinds in parallel.
-	@$(PY) -m pytest -n 2 --dist loadgroup tests -m plan
+	@$(PY) -m pytest tests -m plan
 
 e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts LocalStack if needed).
 	@$(PY) -m pytest tests -m e2e

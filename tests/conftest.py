@@ -17,20 +17,11 @@ from support.tfplan import PLAN_PROVIDER, REQUIRED_INPUTS, link_module, terrafor
 
 # A test's layer is its folder's; the rest are unit tests.
 LAYERS = {"plan": "plan", "e2e": "e2e"}
-# Tests reading one of these session fixtures share its single Terraform run: with
-# `-n 2 --dist loadgroup`, each group runs in one worker, and the groups in parallel.
-TERRAFORM_RUNS = ("planned", "refusals", "mocked_runs")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test with its layer, and group the plan tests by the Terraform run they read."""
-    tests = REPO / "tests"
-    for item in items:
-        folder = Path(item.path).relative_to(tests).parts[0]
-        item.add_marker(LAYERS.get(folder, "unit"))
-        for fixture in TERRAFORM_RUNS:
-            if fixture in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(fixture))
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Mark each test with its layer: its folder's, else unit."""
+    item.add_marker(LAYERS.get(Path(item.path).relative_to(REPO / "tests").parts[0], "unit"))
 
 
 @pytest.fixture(scope="session", autouse=True)

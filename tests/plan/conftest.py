@@ -1,17 +1,27 @@
 """The plan layer's fixtures: every scenario of a kind planned once, in one root module.
 
-Each fixture writes a root whose main.tf calls the module (a folder of links to the checkout)
-once per scenario, and runs Terraform once for all of them; the tests read their own scenario's
-part. Accepted inputs: one plan, read as JSON. Refused inputs: one plan, whose errors name the
-module call they belong to; a scenario refused only where every validation passed (a resource
-precondition) reports nothing there, so the scenarios left unreported are planned again, alone
-when an error cannot be placed. IAM scoping: one `terraform test` on a mocked provider.
+Each kind has a root whose main.tf calls the module (a folder of links to the checkout) once per
+scenario, and one Terraform run for all of them; the tests read their own scenario's part.
+Accepted inputs: one plan, read as JSON. Refused inputs: one plan, whose errors name the module
+call they belong to; the scenarios it reported nothing for are planned again (a failing
+validation stops Terraform before it checks preconditions), alone when an error cannot be placed.
+IAM scoping: one `terraform test` on a mocked provider.
+
+The first test that needs any kind starts every kind the session's tests need, at once, each in a
+thread (Terraform does the work, in its own processes). Each result is kept as JSON in the
+session's temporary folder, under a lock: with xdist, whichever worker asks first runs it, and
+the others wait for it and read it, so no Terraform run happens twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tftest
@@ -24,7 +34,6 @@ from support.tfplan import (
     REFUSED,
     Plan,
     Root,
-    RunResult,
     Scenario,
     diagnostics,
     error_text,
@@ -50,30 +59,30 @@ def terraform_root(folder: Path, root: Root) -> tftest.TerraformTest:
     return tf
 
 
-@pytest.fixture(scope="session")
-def planned(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Plan]:
-    """Every accepted scenario planned in one root; returns the plan of one module call."""
-    tf = terraform_root(tmp_path_factory.mktemp("planned"), Root.of(PLANNED.values(), True))
-    raw = tf.plan(output=True, lock=False)
-    return lambda name: Plan(raw, name)
+def command_output(tf: tftest.TerraformTest, *args: str) -> str:
+    """What a Terraform command wrote, whether it succeeded or failed."""
+    try:
+        return str(tf.execute_command(*args).out)
+    except tftest.TerraformTestError as failure:
+        return str(failure.args[0])
+
+
+def plan_accepted(folder: Path) -> Any:
+    """Every accepted scenario in one root: its JSON plan."""
+    tf = terraform_root(folder, Root.of(PLANNED.values(), outputs=True))
+    return tf.plan(output=True, lock=False)._raw
 
 
 def refusal_errors(folder: Path, scenarios: list[Scenario]) -> dict[str, list[str]]:
     """Plan the scenarios in one root; each one's errors, placed by the module call they name."""
     root = Root.of(scenarios)
-    tf = terraform_root(folder, root)
-    try:
-        output = tf.execute_command("plan", "-json", "-input=false", "-lock=false").out
-    except tftest.TerraformTestError as failure:
-        output = str(failure.args[0])
+    output = command_output(terraform_root(folder, root), "plan", "-json", "-input=false")
     placed: dict[str, list[str]] = {}
     loose = []
     for diagnostic in diagnostics(output):
-        caller = root.caller(diagnostic)
-        if caller is None and len(scenarios) == 1:
-            caller = scenarios[0].name
+        caller = root.caller(diagnostic) or (scenarios[0].name if len(scenarios) == 1 else None)
         if caller is None:
-            loose.append(error_text(diagnostic))
+            loose.append(diagnostic)
         else:
             placed.setdefault(caller, []).append(error_text(diagnostic))
     if loose:  # errors raised inside the module (preconditions): one scenario per plan
@@ -82,18 +91,12 @@ def refusal_errors(folder: Path, scenarios: list[Scenario]) -> dict[str, list[st
     return placed
 
 
-@pytest.fixture(scope="session")
-def refusals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Every refused scenario's error text (summary and detail of each error), from few plans.
-
-    Terraform reports every failing validation of a plan at once, but stops before planning
-    resources when any fails, so a precondition shows only in a plan where none does: scenarios
-    without an error are planned again, in further rounds, until a round adds none.
-    """
+def plan_refused(folder: Path) -> dict[str, str]:
+    """Every refused scenario's error text, from as few plans as Terraform allows."""
     errors: dict[str, list[str]] = {}
     left = list(REFUSED.values())
     for round_ in range(len(left)):
-        found = refusal_errors(tmp_path_factory.mktemp(f"refused-{round_}"), left)
+        found = refusal_errors(folder / f"round-{round_}", left)
         errors |= found
         left = [s for s in left if s.name not in errors]
         if not found or not left:
@@ -101,16 +104,65 @@ def refusals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {name: " ".join(messages) for name, messages in errors.items()}
 
 
-@pytest.fixture(scope="session")
-def mocked_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, RunResult]:
-    """Every mocked scenario, one run each of one `terraform test` file; how each run ended."""
-    folder = link_module(tmp_path_factory.mktemp("mocked"))
+def run_mocked(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every mocked scenario, one run each of one `terraform test` file: how each run ended."""
+    link_module(folder)
     (folder / "tests").mkdir()
     (folder / "tests" / "iam.tftest.hcl").write_text(mocked_test_file(MOCKED.values()))
     tf = tftest.TerraformTest(str(folder), binary="terraform")
     tf.setup(upgrade=False)
-    try:
-        output = tf.execute_command("test", "-json").out
-    except tftest.TerraformTestError as failure:
-        output = str(failure.args[0])
-    return run_results(output)
+    return run_results(command_output(tf, "test", "-json"))
+
+
+# fixture -> the Terraform run behind it
+RUNS: dict[str, Callable[[Path], Any]] = {
+    "planned": plan_accepted,
+    "refusals": plan_refused,
+    "mocked_runs": run_mocked,
+}
+
+
+def run_once(shared: Path, kind: str) -> Any:
+    """The result of one kind's run: made by the first process that asks, read by the others."""
+    result = shared / f"{kind}.json"
+    with (shared / f"{kind}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            folder = shared / f"{kind}-{os.getpid()}"
+            result.write_text(json.dumps(RUNS[kind](folder)))
+    return json.loads(result.read_text())
+
+
+@pytest.fixture(scope="session")
+def terraform_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Future[Any]]]:
+    """Every kind of run this session's tests need, started together."""
+    basetemp = tmp_path_factory.getbasetemp()
+    shared = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+    needed = [
+        k for k in RUNS if any(k in getattr(i, "fixturenames", ()) for i in request.session.items)
+    ]
+    with ThreadPoolExecutor(max_workers=len(RUNS)) as pool:
+        yield {kind: pool.submit(run_once, shared, kind) for kind in needed}
+
+
+@pytest.fixture(scope="session")
+def planned(terraform_runs: dict[str, Future[Any]]) -> Callable[[str], Plan]:
+    """The plan of one accepted scenario's module call, from the one plan of them all."""
+    plan = terraform_runs["planned"].result()
+    return lambda name: Plan(plan, name)
+
+
+@pytest.fixture(scope="session")
+def refusals(terraform_runs: dict[str, Future[Any]]) -> dict[str, str]:
+    """Each refused scenario's error text: summary, detail, [the line it points at]."""
+    result: dict[str, str] = terraform_runs["refusals"].result()
+    return result
+
+
+@pytest.fixture(scope="session")
+def mocked_runs(terraform_runs: dict[str, Future[Any]]) -> dict[str, dict[str, Any]]:
+    """Each mocked scenario's run: {"status": "pass" or another, "errors": [...]}."""
+    result: dict[str, dict[str, Any]] = terraform_runs["mocked_runs"].result()
+    return result

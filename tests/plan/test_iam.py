@@ -8,6 +8,8 @@ the ones here exactly, and that no action is a wildcard.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from support.tfplan import (
@@ -17,7 +19,6 @@ from support.tfplan import (
     MOCK_QUEUE_ARN,
     MOCK_STREAM_ARN,
     MOCK_TABLE_ARN,
-    RunResult,
     mocked,
 )
 
@@ -102,11 +103,11 @@ GRANTS = [
 
 @pytest.mark.parametrize("scenario", GRANTS)
 def test_role_allows_only_stream_reads_logs_and_its_destination(
-    mocked_runs: dict[str, RunResult], scenario: str
+    mocked_runs: dict[str, dict[str, Any]], scenario: str
 ) -> None:
     # GIVEN a failure destination (and a role, its own or the caller's) WHEN planned with known
     # ARNs THEN the statements are exactly these, scoped to those ARNs, no wildcard action
     run = mocked_runs.get(scenario)
 
     assert run is not None, f"{scenario}: terraform test reported no such run"
-    assert run.status == "pass", f"{scenario}: {run.status}: {run.errors}"
+    assert run["status"] == "pass", f"{scenario}: {run['status']}: {run['errors']}"

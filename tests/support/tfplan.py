@@ -181,18 +181,19 @@ def error_text(diagnostic: dict[str, Any]) -> str:
 # Reading a plan.
 
 
-@dataclass(frozen=True)
 class Plan:
     """The values of one module call (module.<scenario>) in the JSON plan of its root."""
 
-    raw: Any
-    scenario: str
+    def __init__(self, plan: dict[str, Any], scenario: str) -> None:
+        self.changes = {rc["address"]: rc for rc in plan.get("resource_changes", [])}
+        self.outputs: dict[str, Any] = plan.get("output_changes", {})
+        self.scenario = scenario
 
     def _change(self, address: str) -> dict[str, Any]:
         key = f"module.{self.scenario}.{address}"
-        if key not in self.raw.resource_changes:
+        if key not in self.changes:
             raise KeyError(f"{self.scenario}: {address} is not planned")
-        change: dict[str, Any] = self.raw.resource_changes[key]
+        change: dict[str, Any] = self.changes[key]
         return change
 
     def resource(self, address: str) -> dict[str, Any]:
@@ -217,13 +218,13 @@ class Plan:
         prefix = f"module.{self.scenario}."
         return {
             a.removeprefix(prefix)
-            for a, rc in self.raw.resource_changes.items()
+            for a, rc in self.changes.items()
             if a.startswith(prefix) and rc["mode"] == "managed"
         }
 
     def output(self, name: str) -> Any:
         """A module output's value if known at plan time, else None."""
-        change = self.raw._raw["output_changes"].get(self.scenario, {})
+        change = self.outputs.get(self.scenario, {})
         return (change.get("after") or {}).get(name)
 
 
@@ -301,15 +302,7 @@ run "{each.name}" {{
     return text
 
 
-@dataclass(frozen=True)
-class RunResult:
-    """How one run of a `terraform test` file ended, and the errors it reported."""
-
-    status: str
-    errors: list[str]
-
-
-def run_results(output: str) -> dict[str, RunResult]:
+def run_results(output: str) -> dict[str, dict[str, Any]]:
     """Each run's status and errors, from the output of `terraform test -json`."""
     status: dict[str, str] = {}
     errors: dict[str, list[str]] = {}
@@ -320,4 +313,7 @@ def run_results(output: str) -> dict[str, RunResult]:
         elif message.get("type") == "diagnostic":
             errors.setdefault(run, []).append(error_text(message["diagnostic"]))
     # Errors outside any run (the file itself) belong to every run.
-    return {r: RunResult(s, errors.get("", []) + errors.get(r, [])) for r, s in status.items()}
+    return {
+        run: {"status": s, "errors": errors.get("", []) + errors.get(run, [])}
+        for run, s in status.items()
+    }
