@@ -54,18 +54,17 @@ lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt 
 	@$(VENV)/bin/mypy --strict
 
 unit: $(VENV)/.stamp ## Handler, package, version and redrive tests, quick fuzz budget (under 20 s, no Terraform, no emulator).
-	@$(PY) -m pytest tests/insert_trigger_tests tests/test_package.py tests/test_versions.py tests/redrive \
-	  --deselect tests/redrive/test_redrive_filters.py::test_cases_agree_with_localstacks_engine
+	@$(PY) -m pytest tests -m "unit and not emulator_venv and not floor_venv"
 
 floor: $(FLOOR_VENV)/.stamp ## The handler's unit tests on Python 3.12 (FLOOR_VERSION), the lowest runtime the module accepts (quick fuzz budget).
 	@echo "==> pytest on $$($(FLOOR_VENV)/bin/python -V): tests/insert_trigger_tests"
 	@$(FLOOR_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/insert_trigger_tests
 
-plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend).
-	@$(PY) -m pytest -n 2 tests/plan
+plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend): each kind of scenario planned once, the kinds in parallel.
+	@$(PY) -m pytest tests -m plan
 
 e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts LocalStack if needed).
-	@$(PY) -m pytest tests/e2e
+	@$(PY) -m pytest tests -m e2e
 
 package: $(VENV)/.stamp ## Rebuild the handler zip and the examples' zips (byte-identical on rebuild).
 	@$(PY) scripts/package_lambda.py

@@ -1,10 +1,11 @@
-"""Shared fixtures: a session-wide way to plan the module with chosen inputs and read the plan."""
+"""Shared fixtures and hooks: layer markers, and the module planned alone to read its errors."""
 
 from __future__ import annotations
 
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import fuzz  # noqa: F401  registers the hypothesis profiles before --hypothesis-profile is read
@@ -12,14 +13,15 @@ import pytest
 import tftest
 
 from support import FAULT_TABLE, IDEMPOTENT_FAULT_TABLE, REPO
-from support.tfplan import (
-    PLAN_PROVIDER,
-    REQUIRED_INPUTS,
-    Plan,
-    PlanFn,
-    terraform_message,
-    tf_value,
-)
+from support.tfplan import PLAN_PROVIDER, REQUIRED_INPUTS, link_module, terraform_message, tf_value
+
+# A test's layer is its folder's; the rest are unit tests.
+LAYERS = {"plan": "plan", "e2e": "e2e"}
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Mark each test with its layer: its folder's, else unit."""
+    item.add_marker(LAYERS.get(Path(item.path).relative_to(REPO / "tests").parts[0], "unit"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -35,23 +37,11 @@ def tf_fixture(tmp_path_factory: pytest.TempPathFactory) -> tftest.TerraformTest
     Links, not copies: the plan reads the module's own files, and nothing is added to the module's
     folder. One folder per test process, so xdist workers never share Terraform's working files.
     """
-    folder = tmp_path_factory.mktemp("module")
-    for source in [*REPO.glob("*.tf"), REPO / "lambda", PLAN_PROVIDER]:
-        (folder / source.name).symlink_to(source)
+    folder = link_module(tmp_path_factory.mktemp("module"))
+    (folder / PLAN_PROVIDER.name).symlink_to(PLAN_PROVIDER)
     tf = tftest.TerraformTest(str(folder), binary="terraform")
     tf.setup(upgrade=False)
     return tf
-
-
-@pytest.fixture(scope="session")
-def plan(tf_fixture: tftest.TerraformTest) -> PlanFn:
-    """Plan the module with the given inputs; unnamed inputs keep the module's defaults."""
-
-    def run(**inputs: Any) -> Plan:
-        tf_vars = {k: tf_value(v) for k, v in (REQUIRED_INPUTS | inputs).items()}
-        return Plan(tf_fixture.plan(output=True, tf_vars=tf_vars, lock=False))
-
-    return run
 
 
 @pytest.fixture(scope="session")

@@ -60,6 +60,7 @@ def check(python: str, project: str, mode: str) -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.floor_venv
 @pytest.mark.parametrize("project", PACKAGES)
 def test_the_package_compiles_and_imports_on_its_floor(project: str) -> None:
     # GIVEN the package's lowest Python

@@ -1,5 +1,6 @@
-# Linked into the module's folder by the plan tests (tests/conftest.py) and removed after them:
-# the module itself is planned, with no backend, no credentials and no AWS calls.
+# Linked into each root the plan tests plan (tests/plan/conftest.py, and tests/conftest.py's
+# tf_fixture), in pytest's temporary folders: the module is planned with no backend, no
+# credentials and no AWS calls.
 
 provider "aws" {
   region                      = "us-east-1"

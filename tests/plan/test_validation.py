@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from support import REPO
-from support.tfplan import ATTACH_INPUTS, PlanFn
+from support.tfplan import ATTACH_INPUTS, Plan, refused, scenario
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:orders"
 # Inputs that shape only a function the module creates, each with a value other than its default:
@@ -193,80 +192,20 @@ ACCEPTED: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def references() -> dict[str, set[str]]:
-    """The other inputs each input's validation rules read, from variables.tf."""
-    text = (REPO / "variables.tf").read_text()
-    blocks = re.findall(r'^variable "(\w+)" \{\n(.*?)^\}', text, re.M | re.S)
-    return {name: set(re.findall(r"var\.(\w+)", body)) - {name} for name, body in blocks}
-
-
-def in_rounds(scenarios: list[tuple[str, dict[str, Any], str]]) -> dict[str, int]:
-    """Give each scenario a round in which its inputs mean what they mean in a plan of their own.
-
-    Terraform reports every refused input of one plan, so one plan per round checks many
-    scenarios at once; each error is told apart by the input it names. Two scenarios never share
-    a round when they set one input to different values, or when one sets an input that the
-    other's rules read: Terraform skips the rules of an input that reads a refused input.
-    """
-    reads = references()
-    rounds: list[tuple[dict[str, Any], set[str]]] = []  # per round: inputs set, inputs read
-    assigned: dict[str, int] = {}
-    for scenario, inputs, _ in scenarios:
-        read = set().union(*(reads.get(name, set()) for name in inputs)) - set(inputs)
-        index = next(
-            (
-                i
-                for i, (values, others_read) in enumerate(rounds)
-                if all(values.get(k, v) == v for k, v in inputs.items())
-                and not read & values.keys()
-                and not others_read & inputs.keys()
-            ),
-            len(rounds),
-        )
-        if index == len(rounds):
-            rounds.append(({}, set()))
-        rounds[index][0].update(inputs)
-        rounds[index][1].update(read)
-        assigned[scenario] = index
-    return assigned
-
-
-ROUND = in_rounds(REFUSED)
-
-
-def errors_by_input(message: str) -> dict[str, str]:
-    """Split Terraform's flattened output into the validation message of each refused input."""
-    errors: dict[str, str] = {}
-    for block in message.split("Error: Invalid value for variable")[1:]:
-        found = re.search(r'variable "(\w+)" \{(.*?)This was checked by', block)
-        if found:
-            errors[found.group(1)] = errors.get(found.group(1), "") + found.group(2)
-    return errors
-
-
-@pytest.fixture(scope="module")
-def refusal(plan_error: Callable[..., str]) -> Callable[[str], str]:
-    """The error text for one scenario, from the single plan of its round."""
-    cache: dict[int, dict[str, str]] = {}
-
-    def for_scenario(scenario: str) -> str:
-        index = ROUND[scenario]
-        if index not in cache:
-            inputs = {k: v for s, i, _ in REFUSED if ROUND[s] == index for k, v in i.items()}
-            cache[index] = errors_by_input(plan_error(**inputs))
-        (inputs,) = [i for s, i, _ in REFUSED if s == scenario]
-        return " ".join(cache[index].get(name, "") for name in inputs)
-
-    return for_scenario
+# Each refused scenario is a module call of one root, planned with the others (conftest.py); each
+# accepted one a module call of the root of accepted inputs.
+for _scenario, _inputs, _ in REFUSED + REFUSED_BY_PRECONDITION:
+    refused(_scenario, **_inputs)
+ACCEPTED_SCENARIOS = {s: scenario(f"accepted-{s}", **inputs) for s, inputs in ACCEPTED}
 
 
 @pytest.mark.parametrize(
     ("scenario", "expected"), [(s, e) for s, _, e in REFUSED], ids=[s for s, _, _ in REFUSED]
 )
 def test_bad_input_is_refused_at_plan(
-    refusal: Callable[[str], str], scenario: str, expected: str
+    refusals: dict[str, str], scenario: str, expected: str
 ) -> None:
-    message = refusal(scenario)
+    message = refusals.get(scenario, "")
 
     assert message.strip(), f"{scenario}: not refused"
     assert expected in message, f"{scenario}: {message}"
@@ -275,22 +214,22 @@ def test_bad_input_is_refused_at_plan(
 
 
 @pytest.mark.parametrize(
-    ("inputs", "expected"),
-    [(i, e) for _, i, e in REFUSED_BY_PRECONDITION],
+    ("scenario", "inputs", "expected"),
+    REFUSED_BY_PRECONDITION,
     ids=[s for s, _, _ in REFUSED_BY_PRECONDITION],
 )
 def test_bad_input_is_refused_by_a_precondition(
-    plan_error: Callable[..., str], inputs: dict[str, Any], expected: str
+    refusals: dict[str, str], scenario: str, inputs: dict[str, Any], expected: str
 ) -> None:
-    message = plan_error(**inputs)
+    message = refusals.get(scenario, "")
 
-    assert "Resource precondition failed" in message, message
-    assert expected in message, message
-    assert any(name in message for name in inputs), f"the message names no input: {message}"
+    assert "Resource precondition failed" in message, f"{scenario}: {message}"
+    assert expected in message, f"{scenario}: {message}"
+    assert any(name in message for name in inputs), f"{scenario}: the message names no input"
 
 
-@pytest.mark.parametrize("inputs", [i for _, i in ACCEPTED], ids=[s for s, _ in ACCEPTED])
-def test_edge_values_are_accepted(plan: PlanFn, inputs: dict[str, Any]) -> None:
-    result = plan(**inputs)
+@pytest.mark.parametrize("accepted", ACCEPTED_SCENARIOS)
+def test_edge_values_are_accepted(planned: Callable[[str], Plan], accepted: str) -> None:
+    result = planned(ACCEPTED_SCENARIOS[accepted])
 
     assert "aws_lambda_event_source_mapping.this" in result.addresses()

@@ -44,6 +44,7 @@ def test_documented_rule(
     assert matches(pattern, event) is expected, case
 
 
+@pytest.mark.emulator_venv
 def test_cases_agree_with_localstacks_engine() -> None:
     # GIVEN every documented case, WHEN LocalStack's own matcher evaluates them (one subprocess)
     assert EMULATOR_PYTHON.exists(), f"{EMULATOR_PYTHON} missing: run `make up` once to install it"
