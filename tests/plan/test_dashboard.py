@@ -1,8 +1,9 @@
 """create_dashboard: one dashboard whose every widget names a metric and dimension that exist.
 
 The dashboard's body waits for the mapping's UUID and the alarms' ARNs, known only after apply;
-the module builds it from local.dashboard_template, where those are placeholders. The template
-is read here through `terraform console` (one call a scenario), the resource through the plan.
+the module builds it from local.dashboard_template, where those are placeholders. The plan has
+no local values, and the body is unknown in it: the template is read through `terraform console`
+on the module itself (one call a scenario, with that scenario's inputs), the rest from the plan.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from support import REPO
-from support.tfplan import ATTACH_INPUTS, REQUIRED_INPUTS, PlanFn, tf_value
+from support.tfplan import ATTACH_INPUTS, PLANNED, Plan, scenario
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,20 +53,38 @@ KNOWN_METRICS: dict[tuple[str, str], set[str]] = {
     ("InsertTrigger", "FunctionName"): _handler_metric_names(),
 }
 ALARM_KINDS = ["iterator_age", "errors", "failed_records", "dropped_records"]
-EVERYTHING = {"create_dashboard": True, "create_alarms": True, "handler_metrics": True}
+
+# The dashboard with alarms and handler metrics.
+EVERYTHING = scenario(
+    "dashboard-everything", create_dashboard=True, create_alarms=True, handler_metrics=True
+)
+# Your own function, no mapping metrics, no alarms, your function's handler metrics and the
+# idempotency ledger.
+ATTACH = scenario(
+    "dashboard-attach",
+    **ATTACH_INPUTS,
+    create_dashboard=True,
+    handler_metrics=True,
+    metrics=[],
+    idempotency=True,
+)
+# The dashboard alone (defaults otherwise: EventCount on, no alarms).
+ALONE = scenario("dashboard-alone", create_dashboard=True)
+DEFAULTS = scenario("defaults")
 
 
 @pytest.fixture(scope="module")
-def template(tf_fixture: tftest.TerraformTest) -> Callable[..., dict[str, Any]]:
-    """local.dashboard_template for the given inputs, parsed: the widgets with placeholders."""
+def template(
+    tf_fixture: tftest.TerraformTest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], dict[str, Any]]:
+    """local.dashboard_template for a planned scenario's inputs, parsed: widgets, placeholders."""
+    folder = tmp_path_factory.mktemp("dashboard-inputs")
 
-    def read(**inputs: Any) -> dict[str, Any]:
-        flags = [
-            f"-var={name}={json.dumps(value) if isinstance(value, list) else tf_value(value)}"
-            for name, value in (REQUIRED_INPUTS | inputs).items()
-        ]
+    def read(name: str) -> dict[str, Any]:
+        inputs = folder / f"{name}.tfvars.json"
+        inputs.write_text(json.dumps(PLANNED[name].inputs))
         result = subprocess.run(
-            ["terraform", "console", *flags],
+            ["terraform", "console", f"-var-file={inputs}"],
             cwd=tf_fixture.tfdir,
             input="local.dashboard_template\n",
             capture_output=True,
@@ -115,11 +134,11 @@ def handler_records(body: dict[str, Any]) -> list[str]:
 
 
 def test_the_dashboard_shows_the_whole_path(
-    plan: PlanFn, template: Callable[..., dict[str, Any]]
+    planned: Callable[[str], Plan], template: Callable[[str], dict[str, Any]]
 ) -> None:
     # GIVEN the dashboard with alarms and handler metrics, WHEN planned
-    result = plan(**EVERYTHING)
-    body = template(**EVERYTHING)
+    result = planned(EVERYTHING)
+    body = template(EVERYTHING)
 
     # THEN one dashboard, named as the function, its name and console URL as outputs
     assert "aws_cloudwatch_dashboard.this[0]" in result.addresses()
@@ -185,21 +204,12 @@ def test_the_dashboard_shows_the_whole_path(
 
 
 def test_in_attach_mode_it_watches_your_function(
-    plan: PlanFn, template: Callable[..., dict[str, Any]]
+    planned: Callable[[str], Plan], template: Callable[[str], dict[str, Any]]
 ) -> None:
     # GIVEN your own function, no mapping metrics, no alarms, your function's handler metrics
-    # and the idempotency ledger
-    inputs = {
-        **ATTACH_INPUTS,
-        "create_dashboard": True,
-        "handler_metrics": True,
-        "metrics": [],
-        "idempotency": True,
-    }
-
-    # WHEN planned
-    result = plan(**inputs)
-    body = template(**inputs)
+    # and the idempotency ledger, WHEN planned
+    result = planned(ATTACH)
+    body = template(ATTACH)
 
     # THEN the dashboard watches your function by name, the handler widgets included; without
     # EventCount the mapping's widgets are left out rather than shown empty, and no alarm widget
@@ -224,11 +234,11 @@ def test_in_attach_mode_it_watches_your_function(
 
 
 def test_without_handler_metrics_there_are_no_handler_widgets(
-    plan: PlanFn, template: Callable[..., dict[str, Any]]
+    planned: Callable[[str], Plan], template: Callable[[str], dict[str, Any]]
 ) -> None:
     # GIVEN the dashboard alone (defaults otherwise: EventCount on, no alarms)
-    result = plan(create_dashboard=True)
-    body = template(create_dashboard=True)
+    result = planned(ALONE)
+    body = template(ALONE)
 
     # THEN no handler widget and no variable on the function; the mapping's widgets are there
     assert not [title for title in titles(body) if title.startswith("Handler")]
@@ -237,8 +247,8 @@ def test_without_handler_metrics_there_are_no_handler_widgets(
     assert_every_metric_exists(body, "orders-insert")
 
 
-def test_no_dashboard_by_default(plan: PlanFn) -> None:
-    result = plan()
+def test_no_dashboard_by_default(planned: Callable[[str], Plan]) -> None:
+    result = planned(DEFAULTS)
 
     assert not [a for a in result.addresses() if a.startswith("aws_cloudwatch_dashboard")]
     assert result.output("dashboard_name") is None

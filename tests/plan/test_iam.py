@@ -1,8 +1,9 @@
 """The role policy's scoping: each statement's actions and resources, on known ARNs.
 
 In a plan the ARNs of what the module creates are unknown, so these scenarios run in
-`terraform test` on a mocked provider (conftest.py) that gives the table, stream, bucket, queue
-and log group the MOCK_* ARNs of support/tfplan.py. Each run asserts that the statements equal
+`terraform test` on a mocked provider (conftest.py) that gives the table, its stream, the
+idempotency ledger, the Kinesis stream, bucket, queue and log group the MOCK_* ARNs of
+support/tfplan.py. Each run asserts that the statements equal
 the ones here exactly, and that no action is a wildcard.
 """
 
@@ -13,8 +14,11 @@ from typing import Any
 import pytest
 
 from support.tfplan import (
+    ACCOUNT_ARN,
     ATTACH_INPUTS,
     MOCK_BUCKET_ARN,
+    MOCK_KINESIS_STREAM_ARN,
+    MOCK_LEDGER_ARN,
     MOCK_LOG_GROUP_ARN,
     MOCK_QUEUE_ARN,
     MOCK_STREAM_ARN,
@@ -26,6 +30,7 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:order-failures"
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:order-failures"
 BUCKET = "arn:aws:s3:::order-failures"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KINESIS_STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/orders-changes"
 
 STREAM_READS = {
     "ReadStream": (
@@ -46,17 +51,34 @@ CREATED_QUEUE_KMS = {
     "SendFailedRecords": (["sqs:SendMessage"], [MOCK_QUEUE_ARN]),
     "EncryptFailedRecords": (["kms:Decrypt", "kms:GenerateDataKey"], [KEY]),
 }
+CREATED_BUCKET_KMS = CREATED_BUCKET | {"EncryptFailedRecords": (["kms:GenerateDataKey"], [KEY])}
+# The idempotency ledger's item calls, on the ledger only, and its key (test_plan_idempotency.py).
+LEDGER_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"]
+LEDGER_KEY = {
+    "UseIdempotencyLedgerKey": (
+        ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+        [KEY],
+    )
+}
+CREATED_LEDGER = {"UseIdempotencyLedger": (LEDGER_ACTIONS, [MOCK_LEDGER_ARN])}
+# stream_source = "kinesis": the Kinesis reads on that stream replace the DynamoDB Streams ones
+# (test_plan_kinesis.py).
+KINESIS_READS = [
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+]
+OWN_KINESIS_AND_LOGS = {
+    "ReadStream": (KINESIS_READS, [MOCK_KINESIS_STREAM_ARN]),
+    "WriteOwnLogs": STREAM_AND_LOGS["WriteOwnLogs"],
+}
 
 # Per scenario: exactly the statements the role gets, then the inputs.
 GRANTS = [
     mocked("s3-created", STREAM_AND_LOGS | CREATED_BUCKET),
-    mocked(
-        "s3-created-kms",
-        STREAM_AND_LOGS
-        | CREATED_BUCKET
-        | {"EncryptFailedRecords": (["kms:GenerateDataKey"], [KEY])},
-        kms_key_arn=KEY,
-    ),
+    mocked("s3-created-kms", STREAM_AND_LOGS | CREATED_BUCKET_KMS, kms_key_arn=KEY),
     mocked(
         "sqs-created-kms",
         STREAM_AND_LOGS | CREATED_QUEUE_KMS,
@@ -97,6 +119,69 @@ GRANTS = [
         **ATTACH_INPUTS,
         failure_destination="sqs",
         kms_key_arn=KEY,
+    ),
+    # The idempotency ledger: none without idempotency; the module's, with its key; the caller's
+    # own, in the table's account and Region; the module's, granted to the caller's role.
+    mocked(
+        "ledger-off",
+        STREAM_AND_LOGS | CREATED_BUCKET,
+        environment_variables={"INSERT_PROCESSOR": "orders:handle"},
+    ),
+    mocked(
+        "ledger-created-kms",
+        STREAM_AND_LOGS | CREATED_BUCKET_KMS | CREATED_LEDGER | LEDGER_KEY,
+        idempotency=True,
+        kms_key_arn=KEY,
+        failure_retention_days=30,
+        environment_variables={"INSERT_PROCESSOR": "orders:handle"},
+    ),
+    mocked(
+        "ledger-existing",
+        STREAM_AND_LOGS
+        | CREATED_BUCKET
+        | {
+            "UseIdempotencyLedger": (
+                LEDGER_ACTIONS,
+                [ACCOUNT_ARN.format(service="dynamodb", resource="table/shared-ledger")],
+            )
+        },
+        idempotency=True,
+        idempotency_table_name="shared-ledger",
+        idempotency_key_attributes=["pk", "sk", "version"],
+        idempotency_retention_days=60,
+    ),
+    mocked(
+        "attach-ledger-kms",
+        STREAM_READS | CREATED_BUCKET_KMS | CREATED_LEDGER | LEDGER_KEY,
+        **ATTACH_INPUTS,
+        idempotency=True,
+        kms_key_arn=KEY,
+    ),
+    # stream_source = "kinesis": the module's stream (its key decrypts it), or the caller's.
+    mocked(
+        "kinesis-own-stream-kms",
+        OWN_KINESIS_AND_LOGS | CREATED_BUCKET_KMS | {"DecryptStream": (["kms:Decrypt"], [KEY])},
+        stream_source="kinesis",
+        new_image_pattern='{"status":{"S":["NEW"]}}',
+        kms_key_arn=KEY,
+        kinesis_retention_hours=8760,
+    ),
+    mocked(
+        "kinesis-own-stream",
+        OWN_KINESIS_AND_LOGS | CREATED_BUCKET,
+        stream_source="kinesis",
+        create_alarms=True,
+    ),
+    mocked(
+        "attach-kinesis-your-stream-queue",
+        {
+            "ReadStream": (KINESIS_READS, [KINESIS_STREAM]),
+            "SendFailedRecords": (["sqs:SendMessage"], [MOCK_QUEUE_ARN]),
+        },
+        **ATTACH_INPUTS,
+        stream_source="kinesis",
+        kinesis_stream_arn=KINESIS_STREAM,
+        failure_destination="sqs",
     ),
 ]
 

@@ -33,8 +33,9 @@ BLOCKS = module_blocks()
 
 
 def test_the_readmes_have_module_blocks() -> None:
-    # The two of README.md (usage, attach mode) and the existing-function example's.
-    assert len(BLOCKS) == 3, sorted(BLOCKS)
+    # The three of README.md (usage, attach mode, the Kinesis source) and the existing-function
+    # example's.
+    assert len(BLOCKS) == 4, sorted(BLOCKS)
 
 
 @pytest.mark.parametrize("scenario", BLOCKS)

@@ -123,6 +123,18 @@ def refused(name: str, /, **inputs: Any) -> str:
     return _register(REFUSED, name, Scenario(name, REQUIRED_INPUTS | inputs))
 
 
+def refused_rows(rows: Iterable[tuple[str, dict[str, Any], list[str]]]) -> dict[str, list[str]]:
+    """Each row (scenario id, inputs, texts its error must hold) a refused scenario: id -> texts."""
+    return {refused(name, **inputs): texts for name, inputs, texts in rows}
+
+
+def unsaid(refusals: dict[str, str], name: str, texts: Iterable[str]) -> str:
+    """What a refused scenario's error lacks of texts, and what Terraform said; "" if nothing."""
+    message = refusals.get(name, "")
+    missing = [text for text in texts if text not in message]
+    return f"{name}: not said: {missing}; Terraform said: {message}" if missing else ""
+
+
 def mocked(name: str, expected_statements: dict[str, Any], /, **inputs: Any) -> str:
     """The role policy's statements (sid -> (actions, resources)), planned on a mocked provider."""
     return _register(MOCKED, name, (Scenario(name, REQUIRED_INPUTS | inputs), expected_statements))
@@ -252,10 +264,13 @@ MOCK_QUEUE_ARN = ACCOUNT_ARN.format(service="sqs", resource="orders-insert-failu
 MOCK_LOG_GROUP_ARN = ACCOUNT_ARN.format(
     service="logs", resource="log-group:/aws/lambda/orders-insert"
 )
+MOCK_LEDGER_ARN = ACCOUNT_ARN.format(service="dynamodb", resource="table/orders-insert-idempotency")
+MOCK_KINESIS_STREAM_ARN = ACCOUNT_ARN.format(service="kinesis", resource="stream/orders-insert")
 # The computed values the mocked provider gives the resources whose ARNs the policy scopes to.
 MOCK_DEFAULTS = {
     "mock_resource": {
         "aws_dynamodb_table": {"arn": MOCK_TABLE_ARN, "stream_arn": MOCK_STREAM_ARN},
+        "aws_kinesis_stream": {"arn": MOCK_KINESIS_STREAM_ARN},
         "aws_s3_bucket": {"arn": MOCK_BUCKET_ARN},
         "aws_sqs_queue": {"arn": MOCK_QUEUE_ARN},
         "aws_cloudwatch_log_group": {"arn": MOCK_LOG_GROUP_ARN},
@@ -263,6 +278,9 @@ MOCK_DEFAULTS = {
     # The provider still checks that a role policy is a JSON policy: any valid one will do.
     "mock_data": {"aws_iam_policy_document": {"json": '{"Version":"2012-10-17","Statement":[]}'}},
 }
+# Resources of a type above that need values of their own: the ledger is a table too, and a
+# grant on the ledger must not pass for one on the table.
+MOCK_OVERRIDES = {"aws_dynamodb_table.ledger": {"arn": MOCK_LEDGER_ARN}}
 NO_WILDCARD = (
     "alltrue([for s in data.aws_iam_policy_document.this.statement :"
     ' alltrue([for a in s.actions : !strcontains(a, "*")])])'
@@ -273,13 +291,20 @@ STATEMENTS = (
 )
 
 
+def hcl_object(values: dict[str, Any]) -> str:
+    """A flat mapping as an HCL object on one line: { key = value, ... }."""
+    return "{ " + ", ".join(f"{k} = {hcl(v)}" for k, v in values.items()) + " }"
+
+
 def mocked_test_file(scenarios: Iterable[tuple[Scenario, dict[str, Any]]]) -> str:
     """A .tftest.hcl with one plan run per scenario, asserting its role policy's statements."""
     text = 'mock_provider "aws" {\n  override_during = plan\n'
     for kind, defaults in MOCK_DEFAULTS.items():
         for resource, values in defaults.items():
-            fields = ", ".join(f"{k} = {hcl(v)}" for k, v in values.items())
-            text += f'  {kind} "{resource}" {{\n    defaults = {{ {fields} }}\n  }}\n'
+            text += f'  {kind} "{resource}" {{\n    defaults = {hcl_object(values)}\n  }}\n'
+    for target, values in MOCK_OVERRIDES.items():
+        text += f"  override_resource {{\n    target = {target}\n"
+        text += f"    values = {hcl_object(values)}\n  }}\n"
     text += "}\n"
     for each, expected in scenarios:
         wanted = {sid: [sorted(a), sorted(r)] for sid, (a, r) in expected.items()}
