@@ -58,8 +58,8 @@ unit: $(VENV)/.stamp ## Handler, package and redrive tests, quick fuzz budget (u
 plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend).
 	@$(PY) -m pytest -n 2 tests/plan
 
-e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts LocalStack if needed).
-	@$(PY) -m pytest tests/e2e
+e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts LocalStack if needed); LOAD=N runs N CPU-bound processes beside them.
+	@$(if $(filter-out 0,$(LOAD)),bash scripts/with_load.sh $(LOAD)) $(PY) -m pytest tests/e2e --durations=0
 
 package: $(VENV)/.stamp ## Rebuild the handler zip and the examples' zips (byte-identical on rebuild).
 	@$(PY) scripts/package_lambda.py

@@ -16,6 +16,7 @@ from typing import Any
 
 from emulator import lifecycle
 from support.local_stack import (
+    Consumer,
     LocalStack,
     aim_at_localstack,
     applied,
@@ -24,8 +25,8 @@ from support.local_stack import (
     put,
     received,
     summaries,
-    wait_for_mapping,
     wait_processed,
+    warm_up,
 )
 
 STACK = Path(__file__).resolve().parent / "filter"
@@ -107,12 +108,8 @@ def main() -> int:
     )
     with applied(STACK, {}) as stack:
         out = stack.outputs
-        for kind in FUNCTIONS:
-            wait_for_mapping(localstack.client("lambda"), out[kind]["mapping_uuid"])
-        warm_up = f"warm-up-{uuid.uuid4().hex[:6]}"
-        put(localstack.client("dynamodb"), out["table_name"], {"pk": {"S": warm_up}})
-        for kind in FUNCTIONS:
-            wait_processed(localstack.client("logs"), out[kind]["log_group"], warm_up)
+        consumers = [Consumer(out[k]["mapping_uuid"], out[k]["log_group"]) for k in FUNCTIONS]
+        warm_up(localstack, out["table_name"], consumers)
         results = []
         for name, rounds, pause in SCENARIOS:
             print(f"==> {name}: writing {3 * rounds} items, {pause} s apart", flush=True)

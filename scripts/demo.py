@@ -21,6 +21,7 @@ from support.local_stack import (
     EXAMPLES,
     LocalStack,
     aim_at_localstack,
+    consumer,
     failed,
     failure_records,
     json_lines,
@@ -29,8 +30,8 @@ from support.local_stack import (
     put,
     received,
     summaries,
-    wait_for_mapping,
     wait_processed,
+    warm_up,
 )
 
 EXAMPLE = EXAMPLES / "complete"
@@ -149,19 +150,17 @@ def main() -> int:
     table, group = out["table_name"], out["log_group_name"]
     try:
         say("waiting for the mapping to be Enabled and a first insert to reach the handler")
-        wait_for_mapping(localstack.client("lambda"), out["event_source_mapping_uuid"])
+        warm_up(localstack, table, [consumer(out)])
         run = uuid.uuid4().hex[:6]
         start_ms = int(time.time() * 1000)
-        put(dynamodb, table, {"pk": {"S": f"{run}-warm-up"}})
-        wait_processed(logs, group, f"{run}-warm-up")
 
         say(
             f"writing {INSERTS} inserts, {MODIFIES} updates and {REMOVES} deletes to {table}, "
-            "then a last insert that marks the end (the table counts it and the first one)"
+            "then a last insert that marks the end (the table counts it)"
         )
         writes = workload(dynamodb, table, run)
         put(dynamodb, table, {"pk": {"S": f"{run}-last"}})
-        writes["INSERT"] += 2  # the warm-up item and the last one, which marks the end
+        writes["INSERT"] += 1  # the last one, which marks the end
         lines = wait_processed(logs, group, f"{run}-last")
         since = json_lines(log_events(logs, group, start_ms))
         kept = len(failure_records(localstack, out))

@@ -17,7 +17,8 @@ module "insert_trigger" {
   timeout                = 3
   batch_size             = 10
   maximum_retry_attempts = 2
-  # One burst of writes (one BatchWriteItem) becomes one batch, whatever the poll timing.
+  # The test writes each phase in one transaction, which makes one batch on LocalStack (it checks);
+  # the window lets a batch gather the records of several polls where a write spans them.
   maximum_batching_window_in_seconds = 1
   log_retention_in_days              = 1
 }
