@@ -17,8 +17,8 @@ module "insert_trigger" {
   timeout                = 3
   batch_size             = 10
   maximum_retry_attempts = 2
-  # The test writes each phase in one transaction, which makes one batch on LocalStack (it checks);
-  # the window lets a batch gather the records of several polls where a write spans them.
+  # The test writes each phase in one transaction, which LocalStack hands over as one batch (the
+  # test checks it); the window adds at most a second to a phase.
   maximum_batching_window_in_seconds = 1
   log_retention_in_days              = 1
 }
