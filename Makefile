@@ -63,8 +63,8 @@ floor: $(FLOOR_VENV)/.stamp ## The handler's unit tests on Python 3.12 (FLOOR_VE
 plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend): each kind of scenario planned once, the kinds in parallel.
 	@$(PY) -m pytest tests -m plan
 
-e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts LocalStack if needed).
-	@$(PY) -m pytest tests -m e2e
+e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts LocalStack if needed); LOAD=N runs N CPU-bound processes beside them.
+	@$(if $(filter-out 0,$(LOAD)),bash scripts/with_load.sh $(LOAD)) $(PY) -m pytest tests -m e2e --durations=0
 
 package: $(VENV)/.stamp ## Rebuild the handler zip and the examples' zips (byte-identical on rebuild).
 	@$(PY) scripts/package_lambda.py

@@ -21,6 +21,7 @@ from support.local_stack import (
     EXAMPLES,
     LocalStack,
     aim_at_localstack,
+    consumer,
     failed,
     failure_records,
     json_lines,
@@ -161,7 +162,7 @@ def main() -> int:
     try:
         say("waiting for the mapping to be Enabled and a first insert to reach the handler")
         # The poller misses writes made as it starts: warm-up inserts until one comes through.
-        warm_up(localstack, out, item=NEW)
+        warm_up(localstack, table, [consumer(out)], item=NEW)
         run = uuid.uuid4().hex[:6]
         start_ms = int(time.time() * 1000)
 

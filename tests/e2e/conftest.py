@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +43,23 @@ def localstack() -> Iterator[LocalStack]:
         finally:
             if ours:
                 lifecycle.leave()
+
+
+LONGEST = {"test_faults.py", "test_faults_idempotent.py", "test_upgrade.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the end-to-end tests first, the longest (the two fault suites, the upgrade, about 2 min
+    each) first of them.
+
+    Under `pytest -n 2` each worker then starts its longest waits first, and no long test is left
+    to start when the other worker has run out of tests.
+    """
+    here = Path(__file__).parent
+
+    def rank(item: pytest.Item) -> int:
+        if here not in item.path.parents:
+            return 2
+        return 0 if item.path.name in LONGEST else 1
+
+    items.sort(key=rank)  # stable: each group keeps its order

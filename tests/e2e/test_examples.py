@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections import Counter
 from typing import Any
 
@@ -15,15 +16,21 @@ from support.local_stack import (
     REPO,
     LocalStack,
     applied,
+    consumer,
+    digest,
     executor_notes,
     failed,
     failure_records,
+    json_lines,
+    log_events,
     log_lines,
     processed,
     put,
+    put_together,
     received,
     set_environment,
     stream_records,
+    summaries,
     unique,
     wait_processed,
     wait_until,
@@ -67,7 +74,7 @@ def run_insert_only_scenario(
     dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
     table, group = outputs["table_name"], outputs["log_group_name"]
     # GIVEN a mapping whose poller is running (a first insert went all the way through)
-    warm_ups = warm_up(localstack, outputs, item=item, key=key)
+    warm_ups = warm_up(localstack, table, [consumer(outputs)], item=item, key=key)
 
     # WHEN items are inserted, modified and deleted, then a last item is inserted
     inserted = mixed_workload(dynamodb, table, key)
@@ -148,7 +155,7 @@ def test_content_filter_example_keeps_and_redrives_refused_orders(
         dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
         table, group = outputs["table_name"], outputs["log_group_name"]
         order = {"status": {"S": "NEW"}, "total": {"N": "25"}}
-        warm_ups = warm_up(localstack, outputs, item=order)
+        warm_ups = warm_up(localstack, table, [consumer(outputs)], item=order)
 
         # GIVEN new orders, drafts (not matching the content filter), changes and a deletion
         for pk in ("new-1", "new-2", "new-3"):
@@ -160,19 +167,34 @@ def test_content_filter_example_keeps_and_redrives_refused_orders(
         put(dynamodb, table, {"pk": {"S": "last"}, **order})
         wait_processed(logs, group, "last")
 
-        # WHEN two orders in a currency the processor refuses arrive in one batch, with a change
-        # and a draft between them in the stream
+        # WHEN two orders in a currency the processor refuses are written in one transaction,
+        # with a change and a draft between them, so that they reach the function in one batch
         gbp = {"status": {"S": "NEW"}, "total": {"N": "40"}, "currency": {"S": "GBP"}}
-        put(dynamodb, table, {"pk": {"S": "gbp-1"}, **gbp})
-        put(dynamodb, table, {"pk": {"S": "new-3"}, "status": {"S": "NEW"}, "total": {"N": "9"}})
-        put(dynamodb, table, {"pk": {"S": "draft-3"}, **gbp, "status": {"S": "DRAFT"}})
-        put(dynamodb, table, {"pk": {"S": "gbp-2"}, **gbp})
-
-        # THEN the first is retried, then the batch is kept on the failure destination
-        (failure,) = wait_until(
-            f"a failure record on the {kind} destination",
-            lambda: failure_records(localstack, outputs) or None,
+        refused_at_ms = int(time.time() * 1000)
+        put_together(
+            dynamodb,
+            table,
+            [
+                {"pk": {"S": "gbp-1"}, **gbp},
+                {"pk": {"S": "new-3"}, "status": {"S": "NEW"}, "total": {"N": "9"}},
+                {"pk": {"S": "draft-3"}, **gbp, "status": {"S": "DRAFT"}},
+                {"pk": {"S": "gbp-2"}, **gbp},
+            ],
         )
+
+        # THEN the batch is tried, then kept on the failure destination
+        failures, tries = wait_until(
+            f"a failure record on the {kind} destination, and the log lines of every try it counts",
+            lambda: refused_batch_kept(localstack, outputs, refused_at_ms),
+            seen=lambda: (
+                f"failure records {failure_records(localstack, outputs)}; since the write: "
+                f"{digest(json_lines(log_events(logs, group, refused_at_ms)))}"
+            ),
+        )
+        assert len(failures) == 1, f"one batch, so one failure record expected: {failures}"
+        (failure,) = failures
+        # The batch built: every try held the two orders the content filter lets through.
+        assert [s["received"] for s in tries] == [{"INSERT": 2}] * 3, tries
         before = log_lines(logs, group)
         processed_before = Counter({"new-1": 1, "new-2": 1, "new-3": 1, "last": 1})
         assert without(processed(before), warm_ups) == processed_before
@@ -211,6 +233,23 @@ def test_content_filter_example_keeps_and_redrives_refused_orders(
         assert (again.ok, again.failure_records, again.records_redriven) == (True, 0, 0)
         assert without(processed(log_lines(logs, group)), warm_ups) == redriven
     nothing_left(localstack, stack.outputs)
+
+
+def refused_batch_kept(
+    localstack: LocalStack, outputs: dict[str, Any], since_ms: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """The failure records and the batch summaries since since_ms, once every try is logged.
+
+    A failure record counts the tries it ended (approximateInvokeCount); the function's logs reach
+    CloudWatch Logs apart from it, so the record alone does not say they are all there.
+    """
+    failures = failure_records(localstack, outputs)
+    if not failures:
+        return None
+    logs = localstack.client("logs")
+    tries = summaries(json_lines(log_events(logs, outputs["log_group_name"], since_ms)))
+    counted = sum(int(f["requestContext"]["approximateInvokeCount"]) for f in failures)
+    return (failures, tries) if len(tries) >= counted else None
 
 
 def kept_records_hold_the_refused_orders(

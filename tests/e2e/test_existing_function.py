@@ -12,6 +12,7 @@ from support.local_stack import (
     REGION,
     LocalStack,
     applied,
+    consumer,
     failure_records,
     log_events,
     log_lines,
@@ -51,7 +52,7 @@ def test_module_attached_to_the_users_function(localstack: LocalStack) -> None:
         # GIVEN the user's function, attached by the module, with its poller running
         dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
         table, group = outputs["table_name"], outputs["log_group_name"]
-        warm_ups = warm_up(localstack, outputs, arrived=received_orders)
+        warm_ups = warm_up(localstack, table, [consumer(outputs)], arrived=received_orders)
 
         # WHEN orders are inserted, changed and deleted, then a last one is inserted
         inserted = ["order-1", "order-2", "order-3", "last"]
@@ -64,6 +65,7 @@ def test_module_attached_to_the_users_function(localstack: LocalStack) -> None:
         lines = wait_until(
             "the last order to reach the user's code",
             lambda: lines if received_orders(lines := log_lines(logs, group))["last"] else None,
+            seen=lambda: f"orders received {dict(received_orders(log_lines(logs, group)))}",
         )
 
         # THEN the user's code got each insert once, and its function received nothing else

@@ -1,8 +1,8 @@
 """Fault suite: inject each fault on LocalStack and count what became of every insert.
 
-One stack (tests/e2e/faults/), applied once. Each phase writes one burst of items (one batch, as
-the mapping waits 1 s to fill a batch), lets it settle, and counts from the function's log lines
-and the failure destination only: processed once, more than once, on the destination, lost.
+One stack (tests/e2e/faults/), applied once. Each phase writes its items in one transaction (one
+batch: checked), waits until the mapping is done with them, and counts from the function's log
+lines and the failure destination only: processed once, more than once, on the destination, lost.
 Lost must be 0 in every row. The table goes to .local/fault-table.md and the end of the run.
 """
 
@@ -25,14 +25,18 @@ from support.local_stack import (
     FailureDestination,
     LocalStack,
     applied,
+    batch_sizes,
+    consumer,
     covered_inserts,
+    digest,
     failed,
     json_lines,
     log_events,
-    log_lines,
     processed,
+    put_together,
     set_environment,
     stream_records,
+    summaries,
     unique,
     wait_until,
     warm_up,
@@ -55,6 +59,8 @@ LEGEND = (
 )
 # A platform line or the runtime's report of an invocation that failed as a whole.
 FUNCTION_ERROR = re.compile(r"Task timed out after|Runtime exited with error|^\[ERROR\]", re.M)
+# The platform's last line of every invocation, whatever its outcome.
+REPORT = re.compile(r"^REPORT RequestId:", re.M)
 
 
 @dataclass
@@ -69,6 +75,7 @@ class Row:
     destination: int
     lost: int
     errors: int
+    batch: int  # the most records one invocation or failure record held
     lines: list[dict[str, Any]] = field(repr=False)  # the phase's JSON log lines
     processed: Counter[str] = field(repr=False)
 
@@ -86,43 +93,34 @@ class Stack:
         return {"pk": {"S": pk}, **attributes}
 
     def run(self, fault: str, items: list[dict[str, Any]]) -> Row:
-        """Write the items, wait until each is processed or on the destination, and count."""
-        dynamodb, logs = self.localstack.client("dynamodb"), self.localstack.client("logs")
-        group, keys = self.outputs["log_group_name"], [item["pk"]["S"] for item in items]
+        """Write the items, wait until the mapping is done with them, and count."""
+        logs, group = self.localstack.client("logs"), self.outputs["log_group_name"]
+        keys = [item["pk"]["S"] for item in items]
         print(f"==> fault suite: {fault} ({len(items)} inserts)", flush=True)
         started, start_ms = time.monotonic(), int(time.time() * 1000)
-        # One request, so the stream records arrive together and make one batch even when the
-        # emulator is busy (item by item, a slow write can start a batch of its own).
-        answer = dynamodb.batch_write_item(
-            RequestItems={self.outputs["table_name"]: [{"PutRequest": {"Item": i}} for i in items]}
-        )
-        assert not answer["UnprocessedItems"], answer["UnprocessedItems"]
+        kept_before = len(self.destination.drain())
+        put_together(self.localstack.client("dynamodb"), self.outputs["table_name"], items)
 
-        def counts() -> tuple[Counter[str], Counter[str]]:
-            done = processed(log_lines(logs, group))
-            failures = self.destination.drain()
+        def observe() -> Phase:
+            events = log_events(logs, group, start_ms)
+            failures = self.destination.drain()[kept_before:]
             stream = stream_records(
                 self.localstack.client("dynamodbstreams"), self.outputs["stream_arn"]
             )
-            covered = covered_inserts(failures, stream)
-            return (
-                Counter({k: done[k] for k in keys if done[k]}),
-                Counter({k: covered[k] for k in keys if covered[k]}),
-            )
+            return Phase(keys, events, failures, covered_inserts(failures, stream))
 
-        def settled() -> tuple[Counter[str], Counter[str]] | None:
-            # Every insert accounted for, and no change over two more seconds (a retry that
-            # repeats inserts already seen would come within that time).
-            first = counts()
-            if set(keys) - set(first[0]) - set(first[1]):
-                return None
-            time.sleep(2)
-            return first if counts() == first else None
+        def finished() -> Phase | None:
+            phase = observe()
+            return phase if phase.finished() else None
 
-        done, covered = wait_until(f"the {fault} inserts to settle", settled, timeout=90)
-        print(f"    settled after {time.monotonic() - started:.0f} s", flush=True)
-        events = log_events(logs, group, start_ms)
-        errors = sum(len(FUNCTION_ERROR.findall(event["message"])) for event in events)
+        phase = wait_until(
+            f"the mapping to be done with the {fault} inserts {keys}",
+            finished,
+            seen=lambda: observe().describe(),
+            timeout=90,
+        )
+        print(f"    done after {time.monotonic() - started:.0f} s", flush=True)
+        done, covered = phase.processed, phase.covered
         return Row(
             fault=fault,
             written=len(keys),
@@ -131,9 +129,51 @@ class Stack:
             repeats=sum(done[k] - 1 for k in keys if done[k] > 1),
             destination=sum(1 for k in keys if covered[k]),
             lost=sum(1 for k in keys if not done[k] and not covered[k]),
-            errors=errors,
-            lines=json_lines(events),
+            errors=sum(len(FUNCTION_ERROR.findall(event["message"])) for event in phase.events),
+            batch=max(batch_sizes(phase.lines, phase.failures), default=0),
+            lines=phase.lines,
             processed=done,
+        )
+
+
+@dataclass
+class Phase:
+    """What one phase's inserts have come to so far: log events, failure records, coverage."""
+
+    keys: list[str]
+    events: list[dict[str, Any]]
+    failures: list[dict[str, Any]]
+    covered: Counter[str]
+    lines: list[dict[str, Any]] = field(init=False)
+    processed: Counter[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lines = json_lines(self.events)
+        self.processed = processed(self.lines)
+
+    def finished(self) -> bool:
+        """Every insert is processed or kept, and the mapping will try none again.
+
+        The last invocation returned with nothing failed or left for a retry, or the batch is on
+        the failure destination and the log group holds a report of each try the record counts
+        (the function's logs reach CloudWatch Logs apart from the record).
+        """
+        if set(self.keys) - set(self.processed) - set(self.covered):
+            return False
+        last = summaries(self.lines)[-1:]
+        if last and last[0]["failed"] == 0 and last[0]["left_for_retry"] == 0:
+            return True
+        tries = sum(int(f["requestContext"]["approximateInvokeCount"]) for f in self.failures)
+        reports = sum(len(REPORT.findall(event["message"])) for event in self.events)
+        return bool(self.failures) and reports >= tries
+
+    def describe(self) -> str:
+        """The phase's state, for a timeout message."""
+        reports = sum(len(REPORT.findall(event["message"])) for event in self.events)
+        contexts = [f.get("requestContext") for f in self.failures]
+        return (
+            f"{reports} invocations reported; failure records' contexts {contexts}; covered by "
+            f"them {dict(self.covered)}; {digest(self.lines)}"
         )
 
 
@@ -204,7 +244,7 @@ def fault_stack(
 def run_phases(stack: Stack) -> list[Row]:
     """Each fault in turn; two of them change the function's environment first."""
     item, slow = stack.item, {"fault": {"S": "slow"}, "ms": {"N": str(SLOW_MS)}}
-    warm_up(stack.localstack, stack.outputs)
+    warm_up(stack.localstack, stack.outputs["table_name"], [consumer(stack.outputs)])
     rows = [
         stack.run(
             f"processor fails the first {FAIL_FIRST_K} tries of an item",
@@ -270,6 +310,8 @@ def check(rows: list[Row]) -> None:
 
     for row in rows:
         expect(row, "lost", row.lost, 0)
+        # Written in one transaction, so one batch: some invocation or failure record held all.
+        expect(row, "records in its largest batch", row.batch, row.written)
     for row in (first, expanded, deadline):
         expect(row, "processed once", row.once, row.written)
         expect(row, "on the failure destination", row.destination, 0)

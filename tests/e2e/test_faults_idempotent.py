@@ -39,6 +39,7 @@ from support import IDEMPOTENT_FAULT_TABLE
 from support.local_stack import (
     REPO,
     LocalStack,
+    consumer,
     json_lines,
     log_events,
     set_environment,
@@ -188,7 +189,7 @@ def test_faults_with_the_ledger(localstack: LocalStack) -> None:
 def run_phases(stack: Stack) -> list[LedgerRow]:
     """The crash, the timeout without a deadline stop, and the redrive."""
     item, slow = stack.item, {"fault": {"S": "slow"}, "ms": {"N": str(SLOW_MS)}}
-    warm_up(stack.localstack, stack.outputs)
+    warm_up(stack.localstack, stack.outputs["table_name"], [consumer(stack.outputs)])
     lambda_, name = stack.localstack.client("lambda"), stack.outputs["function_name"]
     rows = [
         phase(
@@ -241,7 +242,12 @@ def redriven(stack: Stack, lambda_: Any, name: str) -> LedgerRow:
         return True if listed else None
 
     # Every try crashes at redrive-3: the whole batch goes to the bucket after TRIES tries.
-    wait_until(f"the failure record of the {keys} batch in {bucket}", failure_record, timeout=90)
+    wait_until(
+        f"the failure record of the {keys} batch in {bucket}",
+        failure_record,
+        lambda: {"effects": dict(effects(json_lines(log_events(logs, group, start_ms)), keys))},
+        timeout=90,
+    )
     before = effects(json_lines(log_events(logs, group, start_ms)), keys)
     change_environment(lambda_, name, FAULTS_FIXED="1")
     summary = redrive(name, progress=io.StringIO())
@@ -250,7 +256,12 @@ def redriven(stack: Stack, lambda_: Any, name: str) -> LedgerRow:
         lines = json_lines(log_events(logs, group, start_ms))
         return lines if set(effects(lines, keys)) == set(keys) else None
 
-    lines = wait_until(f"an effect line for each of {keys}", all_took_effect, timeout=60)
+    lines = wait_until(
+        f"an effect line for each of {keys}",
+        all_took_effect,
+        lambda: {"effects": dict(effects(json_lines(log_events(logs, group, start_ms)), keys))},
+        timeout=60,
+    )
     events = log_events(logs, group, start_ms)
     done = effects(lines, keys)
     assert before == Counter({"redrive-1": 1, "redrive-2": 1}), f"before the redrive: {before}"

@@ -116,6 +116,7 @@ def test_kinesis_example_processes_inserts_in_order_and_redrives_a_refused_one(
         failures = wait_until(
             "a failure record on the bucket",
             lambda: failure_records(localstack, outputs) or None,
+            lambda: {"processed": dict(processed(log_lines(logs, group)))},
             timeout=240,
         )
         assert kept(failures)[0] == "gbp-1", kept(failures)
@@ -127,7 +128,15 @@ def test_kinesis_example_processes_inserts_in_order_and_redrives_a_refused_one(
             done = set(processed(lines)) | set(kept(failure_records(localstack, outputs)))
             return lines if wanted | {"gbp-1"} <= done else None
 
-        before = wait_until("each NEW insert processed or kept", settled, timeout=240)
+        before = wait_until(
+            "each NEW insert processed or kept",
+            settled,
+            lambda: {
+                "processed": dict(processed(log_lines(logs, group))),
+                "kept": kept(failure_records(localstack, outputs)),
+            },
+            timeout=240,
+        )
         assert processed(before)["gbp-1"] == 0
         assert Counter(k for k, _ in accepted(before))["gbp-1"] == 0
 

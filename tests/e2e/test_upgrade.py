@@ -24,6 +24,7 @@ import tftest
 from support.local_stack import (
     REPO,
     LocalStack,
+    consumer,
     log_lines,
     pending_changes,
     processed,
@@ -168,7 +169,11 @@ def wait_all_processed(logs: Any, group: str, keys: list[str]) -> Counter[str]:
         counts = processed(log_lines(logs, group))
         return counts if all(counts[k] for k in keys) else None
 
-    return wait_until(f"{len(keys)} inserts ({keys[0]} to {keys[-1]}) to be processed", probe)
+    return wait_until(
+        f"{len(keys)} inserts ({keys[0]} to {keys[-1]}) to be processed",
+        probe,
+        lambda: {k: n for k, n in processed(log_lines(logs, group)).items() if k in keys},
+    )
 
 
 def test_upgrade_from_previous_release_destroys_and_loses_nothing(
@@ -186,7 +191,7 @@ def test_upgrade_from_previous_release_destroys_and_loses_nothing(
         tf.apply()
         outputs = tf.output()["module"]
         group = outputs["log_group_name"]
-        warm_ups = warm_up(localstack, outputs)
+        warm_ups = warm_up(localstack, table, [consumer(outputs)])
         before = [f"before-{n}" for n in range(1, 6)]
         for pk in before:
             put(dynamodb, table, {"pk": {"S": pk}})

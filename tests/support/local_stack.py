@@ -13,7 +13,7 @@ import shutil
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,27 +167,59 @@ def applied(tfdir: Path, tf_vars: dict[str, Any], replan: bool = True) -> Iterat
         if not replan:
             yield Applied(outputs, tf=tf)
             return
-        second = tf.plan(output=True, tf_vars=tf_vars)
-        yield Applied(outputs, pending_changes(second), tf)
+        yield Applied(outputs, changes_planned(tf, tf_vars), tf)
     finally:
-        tf.destroy(tf_vars=tf_vars)
+        # Without a refresh: the state is this apply's, and nothing the tests change (function
+        # settings, objects in a force-destroy bucket) stands in a destroy's way.
+        tf.destroy(tf_vars=tf_vars, refresh=False)
         shutil.rmtree(folder)
 
 
-def wait_until[T](what: str, probe: Callable[[], T | None], timeout: float = 120) -> T:
-    """Call probe every second until it returns something, or fail saying what never happened."""
+def changes_planned(tf: tftest.TerraformTest, tf_vars: dict[str, Any]) -> list[str]:
+    """Addresses a new plan would change; the plan is only read (show -json) when it has some."""
+    plan_file = Path(tf.tfdir) / "second.tfplan"
+    args = tftest.parse_args(input=False, color=False, tf_vars=tf_vars)
+    planned = tf.execute_command("plan", *args, "-detailed-exitcode", f"-out={plan_file}")
+    if planned.retcode == 0:  # Terraform's exit code for "No changes"
+        return []
+    shown = tf.execute_command("show", "-no-color", "-json", str(plan_file))
+    return pending_changes(tftest.TerraformPlanOutput(json.loads(shown.out)))
+
+
+def wait_until[T](
+    what: str,
+    probe: Callable[[], T | None],
+    seen: Callable[[], object],
+    timeout: float = 120,
+) -> T:
+    """Call probe every second until it returns something, or fail saying what never happened.
+
+    The failure also says what `seen` found at the deadline: the last state observed instead.
+    """
     deadline = time.monotonic() + timeout
     while True:
         found = probe()
         if found is not None:
             return found
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            try:
+                last = seen()
+            except Exception as error:  # the timeout is the failure to report, not this
+                last = f"(could not be read: {error!r})"
+            raise AssertionError(
+                f"timed out after {timeout:.0f} s waiting for {what}; seen: {last}"
+            )
         time.sleep(1)
 
 
 def wait_for_mapping(lambda_client: Any, uuid_: str) -> None:
     """Wait until the event source mapping is Enabled."""
+
+    def state() -> str:
+        mapping = lambda_client.get_event_source_mapping(UUID=uuid_)
+        reason = mapping.get("StateTransitionReason", "no reason given")
+        return f"State {mapping['State']} ({reason})"
+
     wait_until(
         f"mapping {uuid_} to be Enabled",
         lambda: (
@@ -195,6 +227,7 @@ def wait_for_mapping(lambda_client: Any, uuid_: str) -> None:
             if lambda_client.get_event_source_mapping(UUID=uuid_)["State"] == "Enabled"
             else None
         ),
+        seen=state,
     )
 
 
@@ -238,6 +271,24 @@ def failed(lines: list[dict[str, Any]], key: str = "pk") -> Counter[str]:
     )
 
 
+def digest(lines: list[dict[str, Any]]) -> str:
+    """What a function's log lines say, in one line: for a timeout message."""
+    by_message: dict[str, Counter[str]] = {}
+    for line in lines:
+        if isinstance(line.get("keys"), dict):
+            keys = ",".join(str(v) for v in line["keys"].values())
+            by_message.setdefault(str(line.get("message")), Counter())[keys] += 1
+    batches = [
+        {k: line.get(k) for k in ("received", "processed", "failed", "left_for_retry")}
+        for line in summaries(lines)
+    ]
+    return (
+        f"{len(lines)} JSON log lines; by message and keys: "
+        f"{ {m: dict(c) for m, c in by_message.items()} }; "
+        f"{len(batches)} batch summaries, the last three: {batches[-3:]}"
+    )
+
+
 def wait_processed(logs: Any, group: str, pk: str, key: str = "pk") -> list[dict[str, Any]]:
     """Wait until the item with partition key pk was processed and its invocation summarised.
 
@@ -253,34 +304,71 @@ def wait_processed(logs: Any, group: str, pk: str, key: str = "pk") -> list[dict
         ]
         return lines if done and summaries(lines[done[-1] :]) else None
 
-    return wait_until(f"item {pk} to be processed and summarised (log group {group})", probe)
+    return wait_until(
+        f"item {pk} to be processed and summarised (log group {group})",
+        probe,
+        seen=lambda: digest(log_lines(logs, group)),
+    )
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A mapping and the log group of the function it feeds."""
+
+    mapping_uuid: str
+    log_group: str
+
+
+def consumer(outputs: dict[str, Any]) -> Consumer:
+    """The mapping and log group an example's outputs name."""
+    return Consumer(outputs["event_source_mapping_uuid"], outputs["log_group_name"])
 
 
 def warm_up(
     localstack: LocalStack,
-    outputs: dict[str, Any],
+    table: str,
+    consumers: list[Consumer],
+    *,
     item: dict[str, Any] | None = None,
     key: str = "pk",
-    arrived: Callable[[list[dict[str, Any]]], object] | None = None,
+    arrived: Callable[[list[dict[str, Any]]], Collection[str]] | None = None,
+    timeout: float = 120,
 ) -> list[str]:
-    """Insert warm-up items until one comes through: the poller misses writes made as it starts.
+    """Insert warm-up items until each consumer got one: a poller misses writes made as it starts.
 
-    Returns the keys inserted ("warm-up-1", ...); at least one arrived, the others may never.
-    `arrived` tells from the function's log lines that one did (default: one was processed).
+    Then wait until each got the last one written: once a poller delivered one, it delivers every
+    later write, so no warm-up item reaches a function after this returns (earlier ones came
+    before, or never come). Returns the keys inserted ("warm-up-<id>-1", ...).
+    `arrived` gives the keys a function's log lines show arrived (default: processed ones).
     """
     dynamodb, logs = localstack.client("dynamodb"), localstack.client("logs")
-    wait_for_mapping(localstack.client("lambda"), outputs["event_source_mapping_uuid"])
+    for each in consumers:
+        wait_for_mapping(localstack.client("lambda"), each.mapping_uuid)
     came = arrived or (lambda lines: processed(lines, key))
+    prefix = f"warm-up-{uuid.uuid4().hex[:6]}"
     keys: list[str] = []
-    while len(keys) < 12:
-        keys.append(f"warm-up-{len(keys) + 1}")
-        put(dynamodb, outputs["table_name"], {key: {"S": keys[-1]}, **(item or {})})
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if came(log_lines(logs, outputs["log_group_name"])):
-                return keys
-            time.sleep(0.5)
-    raise AssertionError(f"none of {keys} was processed within a minute")
+    next_write = [time.monotonic()]
+
+    def arrivals() -> list[set[str]]:
+        return [set(came(log_lines(logs, each.log_group))) & set(keys) for each in consumers]
+
+    def probe() -> bool | None:
+        got = arrivals()
+        if keys and all(keys[-1] in each for each in got):
+            return True
+        if not all(got) and time.monotonic() >= next_write[0]:
+            # Another one, every 5 s, until every poller delivered one.
+            keys.append(f"{prefix}-{len(keys) + 1}")
+            put(dynamodb, table, {key: {"S": keys[-1]}, **(item or {})})
+            next_write[0] = time.monotonic() + 5
+        return None
+
+    def seen() -> str:
+        got = {each.log_group: sorted(k) for each, k in zip(consumers, arrivals(), strict=True)}
+        return f"warm-up items written {keys}; arrived, by log group: {got}"
+
+    wait_until("the last warm-up item written to reach every function", probe, seen, timeout)
+    return keys
 
 
 def without(counts: Counter[str], keys: list[str]) -> Counter[str]:
@@ -296,11 +384,42 @@ def put(dynamodb: Any, table: str, item: dict[str, Any]) -> None:
     dynamodb.put_item(TableName=table, Item=item)
 
 
+def put_together(dynamodb: Any, table: str, items: list[dict[str, Any]]) -> None:
+    """Write items (DynamoDB JSON) in one TransactWriteItems, to make them one batch.
+
+    DynamoDB Local makes a transaction's stream records readable together, where a BatchWriteItem's
+    appear one by one: a poll takes all of them or none, and the mapping hands them to the function
+    in one batch (up to batch_size). Tests still check the batch they got.
+    """
+    dynamodb.transact_write_items(
+        TransactItems=[{"Put": {"TableName": table, "Item": item}} for item in items]
+    )
+
+
+def batch_sizes(lines: list[dict[str, Any]], failures: list[dict[str, Any]]) -> list[int]:
+    """How many records each batch held: from batch summary lines and failure records."""
+    sizes = [sum(line["received"].values()) for line in summaries(lines)]
+    for failure in failures:
+        if "payload" in failure:
+            sizes.append(len(failure["payload"]["Records"]))
+        else:
+            sizes.append(int(failure["DDBStreamBatchInfo"]["batchSize"]))
+    return sizes
+
+
 def set_environment(lambda_client: Any, function_name: str, variables: dict[str, str]) -> None:
     """Replace the function's environment variables and wait until the change is in force."""
     lambda_client.update_function_configuration(
         FunctionName=function_name, Environment={"Variables": variables}
     )
+
+    def status() -> str:
+        settings = lambda_client.get_function_configuration(FunctionName=function_name)
+        return (
+            f"LastUpdateStatus {settings.get('LastUpdateStatus')} "
+            f"({settings.get('LastUpdateStatusReason', 'no reason given')})"
+        )
+
     wait_until(
         f"the new environment of {function_name} to be in force",
         lambda: (
@@ -311,6 +430,7 @@ def set_environment(lambda_client: Any, function_name: str, variables: dict[str,
             == "Successful"
             else None
         ),
+        seen=status,
     )
 
 

@@ -18,7 +18,8 @@ module "insert_trigger" {
   timeout                = var.timeout
   batch_size             = 10
   maximum_retry_attempts = 2
-  # One burst of writes (one BatchWriteItem) becomes one batch, whatever the poll timing.
+  # The test writes each phase in one transaction, which LocalStack hands over as one batch (the
+  # test checks it); the window adds at most a second to a phase.
   maximum_batching_window_in_seconds = 1
   log_retention_in_days              = 1
   # The test destroys the stack.
