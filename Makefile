@@ -39,7 +39,7 @@ demo: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Apply examples/complete to LocalSt
 test: lint floor ## Lint, the handler's tests on Python 3.12, then every test: handler, package, plan and end-to-end on LocalStack.
 	@bash emulator/setup.sh
 	@echo "==> pytest (the end-to-end tests start LocalStack if it is not running, and stop it after)"
-	@$(PY) -m pytest -n 2 tests --hypothesis-profile=full
+	@$(PY) -m pytest -n 4 --maxschedchunk 1 tests --hypothesis-profile=full
 
 lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt and validate, checkov, ruff, mypy.
 	@echo "==> terraform fmt -check -recursive"

@@ -29,4 +29,5 @@ module "insert_trigger" {
   maximum_retry_attempts             = 2
   maximum_batching_window_in_seconds = 1
   failure_bucket_force_destroy       = var.failure_bucket_force_destroy
+  deletion_protection_enabled        = var.deletion_protection_enabled
 }

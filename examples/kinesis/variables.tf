@@ -27,3 +27,9 @@ variable "failure_bucket_force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "deletion_protection_enabled" {
+  description = "Protect the table from deletion, the module's default: a destroy fails until this is false and applied. The tests set false, since they destroy the example."
+  type        = bool
+  default     = true
+}

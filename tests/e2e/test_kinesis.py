@@ -65,6 +65,7 @@ def test_kinesis_example_processes_inserts_in_order_and_redrives_a_refused_one(
         "name": unique("kinesis"),
         "table_name": unique("kinesis-orders"),
         "failure_bucket_force_destroy": True,
+        "deletion_protection_enabled": False,
     }
     with applied(EXAMPLES / "kinesis", tf_vars) as stack:
         outputs = stack.outputs
