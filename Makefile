@@ -26,6 +26,9 @@ export CHECKPOINT_DISABLE := 1
 export TF_IN_AUTOMATION   := 1
 
 EXAMPLES := $(wildcard examples/*)
+# Four pytest workers on two cores: the end-to-end tests mostly wait (on Terraform's waiters and
+# the pollers), so they overlap; one test at a time per worker, so they spread over the workers.
+PARALLEL := -n 4 --maxschedchunk 1
 
 .PHONY: help demo test lint unit floor plan e2e package docs bench up down clean redrive
 
@@ -39,7 +42,7 @@ demo: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Apply examples/complete to LocalSt
 test: lint floor ## Lint, the handler's tests on Python 3.12, then every test: handler, package, plan and end-to-end on LocalStack.
 	@bash emulator/setup.sh
 	@echo "==> pytest (the end-to-end tests start LocalStack if it is not running, and stop it after)"
-	@$(PY) -m pytest -n 4 --maxschedchunk 1 tests --hypothesis-profile=full
+	@$(PY) -m pytest $(PARALLEL) tests --hypothesis-profile=full
 
 lint: $(VENV)/.stamp $(LINT_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## terraform fmt and validate, checkov, ruff, mypy.
 	@echo "==> terraform fmt -check -recursive"
@@ -64,7 +67,7 @@ plan: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Plan tests only (no backend): each
 	@$(PY) -m pytest tests -m plan
 
 e2e: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## End-to-end tests only (starts LocalStack if needed); LOAD=N runs N CPU-bound processes beside them.
-	@$(if $(filter-out 0,$(LOAD)),bash scripts/with_load.sh $(LOAD)) $(PY) -m pytest tests -m e2e --durations=0
+	@$(if $(filter-out 0,$(LOAD)),bash scripts/with_load.sh $(LOAD)) $(PY) -m pytest $(PARALLEL) tests -m e2e --durations=0
 
 package: $(VENV)/.stamp ## Rebuild the handler zip and the examples' zips (byte-identical on rebuild).
 	@$(PY) scripts/package_lambda.py

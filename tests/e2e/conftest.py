@@ -52,8 +52,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the end-to-end tests first, the longest (the two fault suites, the upgrade, about 2 min
     each) first of them.
 
-    Under `pytest -n 2` each worker then starts its longest waits first, and no long test is left
-    to start when the other worker has run out of tests.
+    Under `pytest -n 4 --maxschedchunk 1` (make test, make e2e) the workers start the longest
+    waits first, and no long test is left to start when the others have run out of tests.
     """
     here = Path(__file__).parent
 
