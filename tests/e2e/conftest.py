@@ -45,21 +45,25 @@ def localstack() -> Iterator[LocalStack]:
                 lifecycle.leave()
 
 
-LONGEST = {"test_faults.py", "test_faults_idempotent.py", "test_upgrade.py"}
+# The longest end-to-end tests (about 70 to 110 s each here) and the shortest (a few seconds).
+LONGEST = ("test_faults.py", "test_faults_idempotent.py", "test_upgrade.py", "test_kinesis.py")
+SHORTEST = ("test_existing_table.py", "test_existing_function.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the end-to-end tests first, the longest (the two fault suites, the upgrade, about 2 min
-    each) first of them.
+    """Run the end-to-end tests first, each of the longest paired with one of the shortest.
 
-    Under `pytest -n 4 --maxschedchunk 1` (make test, make e2e) the workers start the longest
-    waits first, and no long test is left to start when the others have run out of tests.
+    Under `pytest -n 4 --maxschedchunk 1` (make test, make e2e) xdist starts each worker on two
+    consecutive tests, then hands out one at a time: so each worker starts one of the longest
+    waits, none starts two, and no long test is left to start when the others have run out.
     """
     here = Path(__file__).parent
-
-    def rank(item: pytest.Item) -> int:
-        if here not in item.path.parents:
-            return 2
-        return 0 if item.path.name in LONGEST else 1
-
-    items.sort(key=rank)  # stable: each group keeps its order
+    e2e = [item for item in items if here in item.path.parents]
+    rest = [item for item in items if here not in item.path.parents]
+    longest = [item for name in LONGEST for item in e2e if item.path.name == name]
+    shortest = [item for name in SHORTEST for item in e2e if item.path.name == name]
+    paired: list[pytest.Item] = []
+    for index, item in enumerate(longest):
+        paired += [item, *shortest[index : index + 1]]
+    others = [item for item in e2e if item not in paired]
+    items[:] = paired + others + rest
