@@ -24,10 +24,12 @@ module "insert_trigger" {
     ACCEPTED_CURRENCIES = var.accepted_currencies
   }
 
-  # Few retries, so a refused order reaches the failure bucket within seconds, not minutes. The
-  # bucket keeps the Kinesis records themselves, which the redrive sends back to the function.
+  # Few retries, so a refused order reaches the failure destination within seconds, not minutes.
+  # A bucket keeps the Kinesis records themselves; a queue keeps their shard and sequence range,
+  # which the redrive re-reads from the stream. Either way it sends them back to the function.
   maximum_retry_attempts             = 2
   maximum_batching_window_in_seconds = 1
+  failure_destination                = var.failure_destination
   failure_bucket_force_destroy       = var.failure_bucket_force_destroy
   deletion_protection_enabled        = var.deletion_protection_enabled
 }

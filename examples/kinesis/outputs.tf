@@ -29,8 +29,13 @@ output "log_group_name" {
 }
 
 output "failure_bucket_name" {
-  description = "The bucket that keeps each failed batch, its Kinesis records included."
+  description = "The bucket that keeps each failed batch, its Kinesis records included (failure_destination = \"s3\")."
   value       = module.insert_trigger.failure_bucket_name
+}
+
+output "failure_queue_url" {
+  description = "The queue that keeps each failed batch's shard and sequence range (failure_destination = \"sqs\")."
+  value       = module.insert_trigger.failure_queue_url
 }
 
 output "role_name" {

@@ -22,6 +22,12 @@ variable "accepted_currencies" {
   default     = "EUR"
 }
 
+variable "failure_destination" {
+  description = "Where refused orders are kept once retries run out: s3 (the Kinesis records themselves) or sqs (their shard and sequence range, re-read from the stream while it keeps them)."
+  type        = string
+  default     = "s3"
+}
+
 variable "failure_bucket_force_destroy" {
   description = "Let terraform destroy delete the failure bucket while it holds failed batches (the tests set it)."
   type        = bool

@@ -1,6 +1,6 @@
 """examples/kinesis applied to LocalStack: the mapping reads the Kinesis data stream with one
-pattern on data; only inserts are processed, in order per item; a refused insert is kept on S3
-and redriven once.
+pattern on data; only inserts are processed, in order per item; a refused insert is kept, on S3
+(the records) or SQS (their shard and sequence range, re-read from the stream), and redriven once.
 
 The pinned LocalStack's DynamoDB (provider v2) enables the table's Kinesis streaming destination
 but never writes the table's changes to the stream, so this test publishes the changes itself,
@@ -17,6 +17,7 @@ import json
 from collections import Counter
 from typing import Any
 
+import pytest
 from insert_trigger_redrive import redrive
 
 from support.local_stack import (
@@ -47,23 +48,65 @@ def accepted(lines: list[dict[str, Any]]) -> list[tuple[str, str]]:
     ]
 
 
-def kept(failures: list[dict[str, Any]]) -> list[str]:
-    """The order keys held in the failure records' payloads (Kinesis records, data decoded)."""
-    keys = []
+def kept_changes(kinesis: Any, failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The DynamoDB changes the failure records keep, in order: an S3 record's payload holds the
+    Kinesis records; an SQS one names a shard and sequence range, read here from the stream."""
+    changes = []
     for failure in failures:
-        for record in failure["payload"]["Records"]:
-            assert record["eventSource"] == "aws:kinesis", record
-            data = json.loads(base64.b64decode(record["kinesis"]["data"]))
-            keys.append(data["dynamodb"]["Keys"]["pk"]["S"])
-    return keys
+        if "payload" in failure:
+            for record in failure["payload"]["Records"]:
+                assert record["eventSource"] == "aws:kinesis", record
+                changes.append(json.loads(base64.b64decode(record["kinesis"]["data"])))
+        else:
+            changes += kinesis_range(kinesis, failure["KinesisBatchInfo"])
+    return changes
 
 
+def kinesis_range(kinesis: Any, info: dict[str, Any]) -> list[dict[str, Any]]:
+    """The changes on one shard from startSequenceNumber to endSequenceNumber (KinesisBatchInfo)."""
+    iterator = kinesis.get_shard_iterator(
+        StreamARN=info["streamArn"],
+        ShardId=info["shardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=info["startSequenceNumber"],
+    )["ShardIterator"]
+    end = int(info["endSequenceNumber"])
+    changes: list[dict[str, Any]] = []
+    while iterator:
+        answer = kinesis.get_records(ShardIterator=iterator)
+        for record in answer["Records"]:
+            if int(record["SequenceNumber"]) > end:
+                return changes
+            changes.append(json.loads(record["Data"]))
+        if not answer["Records"] and answer.get("MillisBehindLatest", 0) == 0:
+            return changes  # the shard's end so far: an open shard always has a next iterator
+        iterator = answer.get("NextShardIterator")
+    return changes
+
+
+def kept(kinesis: Any, failures: list[dict[str, Any]]) -> list[str]:
+    """The keys of the items whose changes the failure records keep, in order."""
+    return [change["dynamodb"]["Keys"]["pk"]["S"] for change in kept_changes(kinesis, failures)]
+
+
+def new_inserts(changes: list[dict[str, Any]]) -> list[str]:
+    """The keys of the changes the mapping's filter lets through: INSERTs of NEW orders."""
+    return [
+        change["dynamodb"]["Keys"]["pk"]["S"]
+        for change in changes
+        if change["eventName"] == "INSERT"
+        and change["dynamodb"]["NewImage"]["status"] == {"S": "NEW"}
+    ]
+
+
+@pytest.mark.parametrize("kind", ["s3", "sqs"])
 def test_kinesis_example_processes_inserts_in_order_and_redrives_a_refused_one(
-    localstack: LocalStack,
+    localstack: LocalStack, kind: str
 ) -> None:
     tf_vars = {
-        "name": unique("kinesis"),
-        "table_name": unique("kinesis-orders"),
+        "name": unique(f"kinesis-{kind}"),
+        "table_name": unique(f"kinesis-orders-{kind}"),
+        "failure_destination": kind,
         "failure_bucket_force_destroy": True,
         "deletion_protection_enabled": False,
     }
@@ -113,20 +156,25 @@ def test_kinesis_example_processes_inserts_in_order_and_redrives_a_refused_one(
         ]
         publish_changes(kinesis, outputs["stream_arn"], changes)
 
-        # THEN the refused order is retried, then its batch is kept on the failure bucket
+        # THEN the refused order is retried, then its batch is kept on the failure destination
         failures = wait_until(
-            "a failure record on the bucket",
+            f"a failure record on the {kind} destination",
             lambda: failure_records(localstack, outputs) or None,
             lambda: {"processed": dict(processed(log_lines(logs, group)))},
             timeout=240,
         )
-        assert kept(failures)[0] == "gbp-1", kept(failures)
+        # both name the batch's shard and range (KinesisBatchInfo); S3 also keeps its records
+        assert [("payload" in f, "KinesisBatchInfo" in f) for f in failures] == [
+            (kind == "s3", True)
+        ] * len(failures), failures
+        assert kept(kinesis, failures)[0] == "gbp-1", kept(kinesis, failures)
         wanted = {"order-1", "order-2", "order-3"}
 
         def settled() -> list[dict[str, Any]] | None:
             # every NEW insert is processed, or kept behind the refused one in its shard
             lines = log_lines(logs, group)
-            done = set(processed(lines)) | set(kept(failure_records(localstack, outputs)))
+            kept_now = kept_changes(kinesis, failure_records(localstack, outputs))
+            done = set(processed(lines)) | set(new_inserts(kept_now))
             return lines if wanted | {"gbp-1"} <= done else None
 
         before = wait_until(
@@ -134,12 +182,25 @@ def test_kinesis_example_processes_inserts_in_order_and_redrives_a_refused_one(
             settled,
             lambda: {
                 "processed": dict(processed(log_lines(logs, group))),
-                "kept": kept(failure_records(localstack, outputs)),
+                "kept": kept(kinesis, failure_records(localstack, outputs)),
             },
             timeout=240,
         )
         assert processed(before)["gbp-1"] == 0
         assert Counter(k for k, _ in accepted(before))["gbp-1"] == 0
+
+        # WHEN a dry run looks at what is kept THEN it would send exactly the NEW inserts there
+        # (an SQS record's range also spans the changes the filter left out), and changes nothing
+        failures = failure_records(localstack, outputs)
+        to_redrive = new_inserts(kept_changes(kinesis, failures))
+        assert "gbp-1" in to_redrive, to_redrive
+        dry = redrive(function, dry_run=True)
+        assert (dry.failure_records, dry.records_redriven, dry.removed) == (
+            len(failures),
+            len(to_redrive),
+            0,
+        ), dry.report()
+        assert len(failure_records(localstack, outputs)) == len(failures)
 
         # WHEN the fix is deployed (the shop accepts GBP) and the redrive runs
         lambda_ = localstack.client("lambda")
