@@ -24,15 +24,19 @@ resource "aws_iam_role" "this" {
 
 locals {
   # What a mapping needs to read its stream (AWS Lambda developer guide: with-ddb, "Execution role
-  # permissions"; services-kinesis-create). kinesis:SubscribeToShard is for enhanced fan-out
-  # consumers, which the module does not register; kinesis:ListStreams only serves the console.
-  stream_grants = var.stream_source == "kinesis" ? [
+  # permissions"; services-kinesis-create); kinesis:ListStreams only serves the console. Through
+  # an enhanced fan-out consumer (kinesis_consumer) Lambda also calls kinesis:SubscribeToShard, on
+  # the consumer's ARN; that page lists no kinesis:DescribeStreamConsumer, so none is granted.
+  stream_grants = var.stream_source == "kinesis" ? concat([
     {
       sid       = "ReadStream"
       actions   = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"]
       resources = [local.stream_arn]
     },
-    ] : [
+    ], [
+    for arn in aws_kinesis_stream_consumer.this[*].arn :
+    { sid = "SubscribeThroughConsumer", actions = ["kinesis:SubscribeToShard"], resources = [arn] }
+    ]) : [
     { sid = "ReadStream", actions = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], resources = [local.stream_arn] },
     { sid = "ListTableStreams", actions = ["dynamodb:ListStreams"], resources = ["${local.table_arn}/stream/*"] },
   ]

@@ -15,7 +15,7 @@ locals {
 }
 
 resource "aws_lambda_event_source_mapping" "this" {
-  event_source_arn                   = local.stream_arn
+  event_source_arn                   = coalesce(local.kinesis_consumer_arn, local.stream_arn)
   function_name                      = var.create_function ? aws_lambda_function.this[0].arn : var.function_name
   starting_position                  = var.starting_position
   batch_size                         = var.batch_size

@@ -39,8 +39,13 @@ output "table_arn" {
 }
 
 output "stream_arn" {
-  description = "ARN of the stream the mapping reads: the table's DynamoDB stream, or with stream_source = \"kinesis\" the Kinesis data stream (the module's or kinesis_stream_arn)."
+  description = "ARN of the stream the mapping reads: the table's DynamoDB stream, or with stream_source = \"kinesis\" the Kinesis data stream (the module's or kinesis_stream_arn). With kinesis_consumer = true the mapping reads that data stream through the consumer kinesis_consumer_arn, its event source."
   value       = local.stream_arn
+}
+
+output "kinesis_consumer_arn" {
+  description = "ARN of the enhanced fan-out consumer the module registered on the Kinesis data stream (kinesis_consumer = true), the mapping's event source; null otherwise."
+  value       = local.kinesis_consumer_arn
 }
 
 output "failure_destination_arn" {

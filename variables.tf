@@ -168,6 +168,18 @@ variable "kinesis_retention_hours" {
   }
 }
 
+variable "kinesis_consumer" {
+  description = "With stream_source = \"kinesis\": register an enhanced fan-out consumer (named name) on the Kinesis data stream and have the mapping read through it, with its own 2 MB/s per shard pushed over HTTP/2 instead of a share of the stream's reads. Kinesis bills it per consumer-shard-hour and per GB read through it."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = !var.kinesis_consumer || var.stream_source == "kinesis"
+    error_message = "kinesis_consumer applies only with stream_source = \"kinesis\" (stream_source is \"${var.stream_source}\"): set stream_source = \"kinesis\" to read the table's changes through an enhanced fan-out consumer, or remove kinesis_consumer."
+  }
+}
+
 ################################################################################
 # Function
 ################################################################################

@@ -2,9 +2,9 @@
 
 In a plan the ARNs of what the module creates are unknown, so these scenarios run in
 `terraform test` on a mocked provider (conftest.py) that gives the table, its stream, the
-idempotency ledger, the Kinesis stream, bucket, queue and log group the MOCK_* ARNs of
-support/tfplan.py. Each run asserts that the statements equal
-the ones here exactly, and that no action is a wildcard.
+idempotency ledger, the Kinesis stream and its consumer, bucket, queue and log group the MOCK_*
+ARNs of support/tfplan.py. Each run asserts that the statements equal the ones here exactly, and
+that no action is a wildcard.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from support.tfplan import (
     ACCOUNT_ARN,
     ATTACH_INPUTS,
     MOCK_BUCKET_ARN,
+    MOCK_KINESIS_CONSUMER_ARN,
     MOCK_KINESIS_STREAM_ARN,
     MOCK_LEDGER_ARN,
     MOCK_LOG_GROUP_ARN,
     MOCK_QUEUE_ARN,
     MOCK_STREAM_ARN,
     MOCK_TABLE_ARN,
+    MOCKED,
     mocked,
 )
 
@@ -74,6 +76,8 @@ OWN_KINESIS_AND_LOGS = {
     "ReadStream": (KINESIS_READS, [MOCK_KINESIS_STREAM_ARN]),
     "WriteOwnLogs": STREAM_AND_LOGS["WriteOwnLogs"],
 }
+# kinesis_consumer: the reads stay on the stream; SubscribeToShard, on the consumer alone.
+SUBSCRIBE = "kinesis:SubscribeToShard"
 
 # Per scenario: exactly the statements the role gets, then the inputs.
 GRANTS = [
@@ -173,6 +177,14 @@ GRANTS = [
         create_alarms=True,
     ),
     mocked(
+        "kinesis-own-stream-consumer",
+        OWN_KINESIS_AND_LOGS
+        | CREATED_BUCKET
+        | {"SubscribeThroughConsumer": ([SUBSCRIBE], [MOCK_KINESIS_CONSUMER_ARN])},
+        stream_source="kinesis",
+        kinesis_consumer=True,
+    ),
+    mocked(
         "attach-kinesis-your-stream-queue",
         {
             "ReadStream": (KINESIS_READS, [KINESIS_STREAM]),
@@ -196,3 +208,23 @@ def test_role_allows_only_stream_reads_logs_and_its_destination(
 
     assert run is not None, f"{scenario}: terraform test reported no such run"
     assert run["status"] == "pass", f"{scenario}: {run['status']}: {run['errors']}"
+
+
+KINESIS_GRANTS = [s for s in GRANTS if MOCKED[s][0].inputs.get("stream_source") == "kinesis"]
+
+
+@pytest.mark.parametrize("scenario", KINESIS_GRANTS)
+def test_only_a_kinesis_consumer_grants_subscribe_to_shard(
+    mocked_runs: dict[str, dict[str, Any]], scenario: str
+) -> None:
+    # GIVEN a Kinesis source, with or without kinesis_consumer, WHEN planned with known ARNs
+    inputs, expected = MOCKED[scenario][0].inputs, MOCKED[scenario][1]
+    run = mocked_runs.get(scenario)
+
+    # THEN its statements are exactly the expected ones (the run passed), and among them
+    # SubscribeToShard is allowed on the consumer alone, and only when there is one
+    assert run is not None, f"{scenario}: terraform test reported no such run"
+    assert run["status"] == "pass", f"{scenario}: {run['status']}: {run['errors']}"
+    subscribing = {tuple(r) for a, r in expected.values() if SUBSCRIBE in a}
+    wanted = {(MOCK_KINESIS_CONSUMER_ARN,)} if inputs.get("kinesis_consumer") else set()
+    assert subscribing == wanted, f"{scenario}: {SUBSCRIBE} on {subscribing}"

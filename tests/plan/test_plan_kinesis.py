@@ -1,7 +1,8 @@
 """stream_source = "kinesis": the table streams its changes to a Kinesis data stream (the
 module's or the caller's), and the mapping reads that stream with one pattern on data. The
 role's grants, on known ARNs, are in test_iam.py (kinesis-own-stream-kms, kinesis-own-stream,
-attach-kinesis-your-stream-queue)."""
+attach-kinesis-your-stream-queue, kinesis-own-stream-consumer). With kinesis_consumer the mapping
+reads the stream through an enhanced fan-out consumer the module registers."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ YOUR_STREAM = scenario(
     stream_source="kinesis",
     kinesis_stream_arn=STREAM,
     failure_destination="sqs",
+)
+YOUR_STREAM_CONSUMER = scenario(
+    "kinesis-your-stream-consumer",
+    stream_source="kinesis",
+    kinesis_stream_arn=STREAM,
+    kinesis_consumer=True,
 )
 
 
@@ -125,6 +132,43 @@ def test_your_stream_is_streamed_to_and_read_and_no_stream_is_created(
     # (test_iam.py, attach-kinesis-your-stream-queue)
 
 
+def test_kinesis_consumer_registers_a_consumer_the_mapping_reads_through(
+    planned: Callable[[str], Plan],
+) -> None:
+    # GIVEN kinesis_consumer on the caller's stream
+    result = planned(YOUR_STREAM_CONSUMER)
+
+    # THEN the module registers one consumer on that stream, named as the function
+    consumer = result.resource("aws_kinesis_stream_consumer.this[0]")
+    assert (consumer["name"], consumer["stream_arn"]) == ("orders-insert", STREAM)
+    assert result.unknown("aws_kinesis_stream_consumer.this[0]")["arn"]
+
+    # AND the mapping's event source is the consumer's ARN (known at apply), not the stream's
+    mapping = result.resource("aws_lambda_event_source_mapping.this")
+    assert "event_source_arn" not in mapping
+    assert result.unknown("aws_lambda_event_source_mapping.this")["event_source_arn"]
+    assert [f["pattern"] for f in filters(mapping)] == ['{"data":{"eventName":["INSERT"]}}']
+
+    # AND the table still streams to the data stream, which stream_arn names; the consumer's ARN
+    # is an output of its own
+    destination = result.resource("aws_dynamodb_kinesis_streaming_destination.this[0]")
+    assert destination["stream_arn"] == STREAM
+    assert result.output("stream_arn") == STREAM
+    assert result.output_unknown("kinesis_consumer_arn")
+    # (the role subscribes through that consumer only: test_iam.py, kinesis-own-stream-consumer)
+
+
+def test_without_kinesis_consumer_the_mapping_reads_the_stream_itself(
+    planned: Callable[[str], Plan],
+) -> None:
+    for each in (YOUR_STREAM, OWN_STREAM_ALARMS):
+        result = planned(each)
+        assert "aws_kinesis_stream_consumer.this[0]" not in result.addresses(), each
+        # a known null, not a value left for the apply
+        assert "kinesis_consumer_arn" in result.outputs[each]["after"], each
+        assert result.output("kinesis_consumer_arn") is None, each
+
+
 # In a module call, Terraform leaves out the rules that read another input once a rule on an input
 # alone has failed (seen with 1.11), so each row refuses one input, by one rule.
 # (scenario id, inputs, the texts the error must contain)
@@ -144,6 +188,14 @@ REFUSED = refused_rows(
             "kinesis-arn-without-kinesis",
             {"kinesis_stream_arn": STREAM},
             ['kinesis_stream_arn applies only with stream_source = "kinesis"'],
+        ),
+        (
+            "kinesis-consumer-without-kinesis",
+            {"stream_source": "dynamodb", "kinesis_consumer": True},
+            [
+                'kinesis_consumer applies only with stream_source = "kinesis" '
+                '(stream_source is "dynamodb"): set stream_source = "kinesis"'
+            ],
         ),
         (
             "kinesis-retention-high",

@@ -10,8 +10,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError
-from insert_trigger_redrive import Clients, redrive
+from insert_trigger_redrive import Clients, RedriveError, find_mapping, redrive
 from redrive.fakes import (
     ACCOUNT,
     BUCKET_ARN,
@@ -29,6 +30,8 @@ from redrive.fakes import (
 from support.local_stack import dynamodb_change
 
 KINESIS_ARN = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/orders-insert-trigger"
+# An enhanced fan-out consumer of that stream (kinesis_consumer): a mapping's EventSourceArn then.
+CONSUMER_ARN = f"{KINESIS_ARN}/consumer/orders-insert-trigger:1796083200"
 SHARD = "shardId-000000000000"
 ARRIVED = dt.datetime(2026, 11, 27, 9, 0, 0, 250000, tzinfo=dt.UTC)
 NEW_INSERTS = {
@@ -122,9 +125,12 @@ class FakeKinesis:
         return {"Records": page, "NextShardIterator": str(position + len(page))}
 
 
-def kinesis_aws(destination: str, patterns: tuple[object, ...] = ()) -> tuple[Aws, FakeKinesis]:
-    """A Kinesis mapping with the given destination and filters, and its stream."""
-    described = {**mapping(destination, patterns=patterns), "EventSourceArn": KINESIS_ARN}
+def kinesis_aws(
+    destination: str, patterns: tuple[object, ...] = (), source: str = KINESIS_ARN
+) -> tuple[Aws, FakeKinesis]:
+    """A Kinesis mapping with the given destination and filters, and its stream; source is
+    what the mapping reads, the stream or a consumer of it."""
+    described = {**mapping(destination, patterns=patterns), "EventSourceArn": source}
     return Aws(FakeLambda(described)), FakeKinesis()
 
 
@@ -205,3 +211,72 @@ def test_a_kinesis_range_past_its_retention_is_unrecoverable() -> None:
     assert aws.lambda_.invocations == []
     assert aws.sqs.deleted == []
     assert "InvalidArgumentException" in summary.outcomes[0].unrecoverable
+
+
+# --- a mapping that reads through an enhanced fan-out consumer (kinesis_consumer) --------------
+
+
+def test_a_consumer_mapping_is_found_and_its_stream_is_the_consumers_data_stream() -> None:
+    # GIVEN a mapping whose event source is a consumer of the stream
+    aws, _ = kinesis_aws(QUEUE_ARN, source=CONSUMER_ARN)
+
+    # WHEN the tool looks for the function's stream mapping, THEN it is that one, on that stream
+    found = find_mapping(aws.lambda_, FUNCTION)
+    assert (found.uuid, found.stream_arn, found.destination) == (
+        aws.lambda_.mapping["UUID"],
+        KINESIS_ARN,
+        QUEUE_ARN,
+    )
+
+
+@pytest.mark.parametrize(
+    "named", [KINESIS_ARN, CONSUMER_ARN], ids=["names the stream", "names the consumer"]
+)
+def test_sqs_range_of_a_consumer_mapping_is_reread_from_the_data_stream(named: str) -> None:
+    # GIVEN a consumer mapping's failure message, whose KinesisBatchInfo names the data stream
+    # (or, should AWS write it so, the consumer)
+    aws, kinesis = kinesis_aws(QUEUE_ARN, patterns=(NEW_INSERTS,), source=CONSUMER_ARN)
+    kinesis.records = [
+        kinesis_record(20, encoded(change(20))),
+        kinesis_record(21, encoded(change(21, "MODIFY"))),
+    ]
+    failure = kinesis_failure(20, 21)
+    failure["KinesisBatchInfo"]["streamArn"] = named
+    aws.sqs.send(failure)
+
+    summary = run(aws, kinesis)
+
+    # THEN the range is read from the data stream, and its one NEW insert sent, then removed
+    assert [call["StreamARN"] for call in kinesis.calls] == [KINESIS_ARN]
+    assert aws.lambda_.invocations == [[lambda_kinesis_record(20, encoded(change(20)))]]
+    assert (summary.records_redriven, summary.removed, summary.ok) == (1, 1, True)
+
+
+def test_s3_payload_of_a_consumer_mapping_is_sent_as_stored() -> None:
+    aws, kinesis = kinesis_aws(BUCKET_ARN, source=CONSUMER_ARN)
+    records = [lambda_kinesis_record(n, encoded(change(n))) for n in (1, 2)]
+    aws.s3.put(s3_key("01"), kinesis_failure(1, 2, {"Records": records}))
+
+    summary = run(aws, kinesis)
+
+    assert aws.lambda_.invocations == [records]
+    assert (summary.records_redriven, summary.removed, summary.ok) == (2, 1, True)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        f"{KINESIS_ARN}/consumer/orders-insert-trigger",  # no creation time
+        f"{KINESIS_ARN}/shard/shardId-000000000000",
+        f"arn:aws:kinesis:{REGION}:{ACCOUNT}:orders-insert-trigger",
+    ],
+    ids=["consumer without its time", "not a consumer", "no stream/"],
+)
+def test_a_kinesis_arn_that_is_neither_stream_nor_consumer_is_no_stream_mapping(
+    source: str,
+) -> None:
+    aws, kinesis = kinesis_aws(BUCKET_ARN, source=source)
+
+    with pytest.raises(RedriveError, match="no DynamoDB stream or Kinesis event source mapping"):
+        run(aws, kinesis)
+    assert aws.lambda_.invocations == []

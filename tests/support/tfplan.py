@@ -239,6 +239,11 @@ class Plan:
         change = self.outputs.get(self.scenario, {})
         return (change.get("after") or {}).get(name)
 
+    def output_unknown(self, name: str) -> bool:
+        """Whether a module output is known only after apply (output() gives None then too)."""
+        change = self.outputs.get(self.scenario, {})
+        return bool((change.get("after_unknown") or {}).get(name))
+
 
 def filters(mapping: dict[str, Any]) -> list[dict[str, Any]]:
     """The filters of a planned event source mapping."""
@@ -266,11 +271,14 @@ MOCK_LOG_GROUP_ARN = ACCOUNT_ARN.format(
 )
 MOCK_LEDGER_ARN = ACCOUNT_ARN.format(service="dynamodb", resource="table/orders-insert-idempotency")
 MOCK_KINESIS_STREAM_ARN = ACCOUNT_ARN.format(service="kinesis", resource="stream/orders-insert")
+# A consumer's ARN is its stream's, its name and its creation time (kinesis_consumer).
+MOCK_KINESIS_CONSUMER_ARN = f"{MOCK_KINESIS_STREAM_ARN}/consumer/orders-insert:1796083200"
 # The computed values the mocked provider gives the resources whose ARNs the policy scopes to.
 MOCK_DEFAULTS = {
     "mock_resource": {
         "aws_dynamodb_table": {"arn": MOCK_TABLE_ARN, "stream_arn": MOCK_STREAM_ARN},
         "aws_kinesis_stream": {"arn": MOCK_KINESIS_STREAM_ARN},
+        "aws_kinesis_stream_consumer": {"arn": MOCK_KINESIS_CONSUMER_ARN},
         "aws_s3_bucket": {"arn": MOCK_BUCKET_ARN},
         "aws_sqs_queue": {"arn": MOCK_QUEUE_ARN},
         "aws_cloudwatch_log_group": {"arn": MOCK_LOG_GROUP_ARN},

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TextIO
 
 from botocore.exceptions import ClientError
@@ -40,7 +41,7 @@ class StreamMapping:
 
     uuid: str
     function_arn: str
-    stream_arn: str
+    stream_arn: str  # the data stream's, also when the mapping reads through a Kinesis consumer
     batch_size: int
     destination: str
     patterns: list[Pattern]
@@ -206,21 +207,36 @@ def find_mapping(lambda_: LambdaApi, function_name: str) -> StreamMapping:
     return StreamMapping(
         uuid=mapping["UUID"],
         function_arn=mapping.get("FunctionArn") or function_name,
-        stream_arn=mapping["EventSourceArn"],
+        stream_arn=_stream_of(mapping["EventSourceArn"]),
         batch_size=int(mapping.get("BatchSize") or DEFAULT_BATCH_SIZE),
         destination=destination,
         patterns=patterns,
     )
 
 
+# A Kinesis mapping's source: a data stream, or an enhanced fan-out consumer of one, whose ARN is
+# the stream's plus /consumer/<name>:<creation time> (the Kinesis API reference's pattern).
+KINESIS_SOURCE = re.compile(
+    r"(?P<stream>arn:[a-z-]+:kinesis:[a-z0-9-]+:\d{12}:stream/[A-Za-z0-9_.-]+)"
+    r"(?:/consumer/[A-Za-z0-9_.-]+:\d+)?"
+)
+
+
 def _is_stream(arn: str) -> bool:
-    """A DynamoDB stream's ARN, or a Kinesis data stream's (Kinesis Data Streams for DynamoDB)."""
+    """A DynamoDB stream's ARN, or a Kinesis data stream's or stream consumer's (Kinesis Data
+    Streams for DynamoDB, read through enhanced fan-out or not)."""
     parts = arn.split(":", 5)
     if len(parts) != 6:
         return False
-    return (parts[2] == "dynamodb" and "/stream/" in parts[5]) or (
-        parts[2] == "kinesis" and parts[5].startswith("stream/")
+    return (parts[2] == "dynamodb" and "/stream/" in parts[5]) or bool(
+        KINESIS_SOURCE.fullmatch(arn)
     )
+
+
+def _stream_of(arn: str) -> str:
+    """The stream a mapping reads: a consumer's ARN names its data stream's; others are streams."""
+    source = KINESIS_SOURCE.fullmatch(arn)
+    return source["stream"] if source else arn
 
 
 def _source(clients: Clients, mapping: StreamMapping, function_name: str) -> _Source:
@@ -299,16 +315,17 @@ def _records_to_send(
         return None
     if failure.records is not None:
         return failure.records
-    streams = clients.streams
-    if failure.batch.kinesis:
+    streams, batch = clients.streams, failure.batch
+    if batch.kinesis:
         if clients.kinesis is None:
             outcome.not_read = "no Kinesis client to re-read the range with"
             return None
-        streams = clients.kinesis
+        # Shards are read on the data stream, should a record name the consumer it came through.
+        streams, batch = clients.kinesis, replace(batch, stream_arn=_stream_of(batch.stream_arn))
     try:
         return [
             record
-            for record in read_range(streams, failure.batch)
+            for record in read_range(streams, batch)
             if _delivered_insert(record, mapping.patterns)
         ]
     except RangeUnreadableError as error:
