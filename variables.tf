@@ -169,7 +169,7 @@ variable "kinesis_retention_hours" {
 }
 
 variable "kinesis_consumer" {
-  description = "With stream_source = \"kinesis\": register an enhanced fan-out consumer (named name) on the Kinesis data stream and have the mapping read through it, with its own 2 MB/s per shard pushed over HTTP/2 instead of a share of the stream's reads. Kinesis bills it per consumer-shard-hour and per GB read through it."
+  description = "With stream_source = \"kinesis\": register an enhanced fan-out consumer (named name) on the Kinesis data stream and have the mapping read through it, with its own 2 MB/s per shard pushed over HTTP/2 instead of a share of the stream's reads. Kinesis charges for the data read through it. Turning it on or off replaces the mapping, which starts again at starting_position (see the README)."
   type        = bool
   default     = false
   nullable    = false

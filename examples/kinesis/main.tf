@@ -8,6 +8,7 @@ module "insert_trigger" {
   # encrypted, 24 hours by default); the table itself gets no DynamoDB stream.
   stream_source           = "kinesis"
   kinesis_retention_hours = var.kinesis_retention_hours
+  kinesis_consumer        = var.kinesis_consumer
   # A new mapping on Kinesis may take minutes to start polling: from the oldest record, nothing
   # written meanwhile is missed (AWS: "Polling and stream starting position").
   starting_position = "TRIM_HORIZON"

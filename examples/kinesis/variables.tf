@@ -28,6 +28,12 @@ variable "failure_destination" {
   default     = "s3"
 }
 
+variable "kinesis_consumer" {
+  description = "Read the stream through an enhanced fan-out consumer of the function's own (dedicated throughput, charged per data read). Switching it replaces the mapping: see the README."
+  type        = bool
+  default     = false
+}
+
 variable "failure_bucket_force_destroy" {
   description = "Let terraform destroy delete the failure bucket while it holds failed batches (the tests set it)."
   type        = bool
