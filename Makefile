@@ -26,11 +26,12 @@ export CHECKPOINT_DISABLE := 1
 export TF_IN_AUTOMATION   := 1
 
 EXAMPLES := $(wildcard examples/*)
-# Four pytest workers on two cores: the end-to-end tests mostly wait (on Terraform's waiters and
-# the pollers), so they overlap; one test at a time per worker, so they spread over the workers.
-PARALLEL := -n 4 --maxschedchunk 1
+# Six pytest workers on two cores: the end-to-end tests mostly wait (on Terraform's waiters and
+# the pollers), so they overlap; xdist hands each worker two tests, then one at a time, so the
+# twelve end-to-end tests start at once, in pairs (tests/e2e/conftest.py orders them).
+PARALLEL := -n 6 --maxschedchunk 1
 
-.PHONY: help demo test lint unit floor plan e2e package docs bench up down clean redrive
+.PHONY: help demo test lint unit floor plan e2e package docs bench emulator up down clean redrive
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,8 +40,11 @@ demo: $(VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Apply examples/complete to LocalSt
 	@PYTHONPATH=tests $(PY) -m scripts.demo $(if $(KEEP),--keep)
 	@echo "==> LocalStack is still running, so the next demo or test starts at once; make down stops it"
 
-test: lint floor ## Lint, the handler's tests on Python 3.12, then every test: handler, package, plan and end-to-end on LocalStack.
-	@bash emulator/setup.sh
+# Lint, the 3.12 run and the emulator's set-up share no files, so they run side by side: the
+# set-up is mostly pip and npm, the rest mostly CPU. Their lines interleave as they come (each
+# step's lines say what it is doing), so that a long step shows its progress.
+test: ## Lint, the handler's tests on Python 3.12 and the emulator's set-up side by side, then every test: handler, package, plan and end-to-end on LocalStack.
+	@$(MAKE) --jobs=3 emulator lint floor
 	@echo "==> pytest (the end-to-end tests start LocalStack if it is not running, and stop it after)"
 	@$(PY) -m pytest $(PARALLEL) tests --hypothesis-profile=full
 
@@ -86,6 +90,9 @@ bench: $(VENV)/.stamp $(BENCH_VENV)/.stamp $(TF_CLI_CONFIG_FILE) ## Handler rati
 	@PYTHONPATH=tests $(PY) -m bench.ledger_bench
 	@$(BENCH_VENV)/bin/python bench/charts.py
 	@echo "==> LocalStack is still running; make down stops it"
+
+emulator: ## Install the emulator (LocalStack, DynamoDB Local, kinesis-mock) into .local/emulator; a no-op once done.
+	@bash emulator/setup.sh
 
 up: ## Start LocalStack on 127.0.0.1:4566 (installs it on first use).
 	@bash emulator/up.sh

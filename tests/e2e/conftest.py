@@ -45,20 +45,20 @@ def localstack() -> Iterator[LocalStack]:
                 lifecycle.leave()
 
 
-# Seconds each end-to-end test took in a clean-clone `make test` here (pytest --durations), the
-# ones named by test file; only the order matters: it decides which tests start first.
+# Seconds each end-to-end test took in a clean-clone `make test` here (pytest --durations, six
+# workers), by test name or file; only their order matters: it decides which tests start first.
 SECONDS_TAKEN = {
-    "test_content_filter_example_keeps_and_redrives_refused_orders[s3]": 126,
-    "test_complete_example": 118,
-    "test_faults.py": 115,
-    "test_faults_idempotent.py": 113,
-    "test_kinesis_example_processes_inserts_in_order_and_redrives_a_refused_one[s3]": 106,
-    "test_existing_table_example": 105,
-    "test_upgrade.py": 88,
-    "test_kinesis_example_processes_inserts_in_order_and_redrives_a_refused_one[sqs]": 85,
-    "test_content_filter_example_keeps_and_redrives_refused_orders[sqs]": 83,
-    "test_existing_function.py": 56,
-    "test_existing_table.py": 4,
+    "test_upgrade.py": 156,
+    "test_kinesis_example_processes_inserts_in_order_and_redrives_a_refused_one[sqs]": 146,
+    "test_faults.py": 138,
+    "test_kinesis_example_processes_inserts_in_order_and_redrives_a_refused_one[s3]": 137,
+    "test_faults_idempotent.py": 137,
+    "test_complete_example": 135,
+    "test_content_filter_example_keeps_and_redrives_refused_orders[s3]": 127,
+    "test_existing_table_example": 120,
+    "test_content_filter_example_keeps_and_redrives_refused_orders[sqs]": 111,
+    "test_existing_function.py": 96,
+    "test_existing_table.py": 10,
 }
 
 
