@@ -299,14 +299,27 @@ def run_phases(stack: Stack) -> list[Row]:
     return rows
 
 
+class Mismatches:
+    """What each fault's row got where it should have got something else, gathered so that one
+    failure names them all (both fault suites' checks)."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def expect(self, row: Any, what: str, got: object, wanted: object) -> None:
+        """Note a mismatch of row (anything with a `fault` name) unless got equals wanted."""
+        if got != wanted:
+            self.problems.append(f"{row.fault}: {what} is {got!r}, expected {wanted!r}")
+
+    def assert_none(self) -> None:
+        assert not self.problems, "\n".join(self.problems)
+
+
 def check(rows: list[Row]) -> None:
     """Lost is 0 everywhere, and each fault did what it should; all mismatches in one message."""
     first, crash, expanded, deadline, nodeadline, missing = rows
-    problems: list[str] = []
-
-    def expect(row: Row, what: str, got: object, wanted: object) -> None:
-        if got != wanted:
-            problems.append(f"{row.fault}: {what} is {got!r}, expected {wanted!r}")
+    mismatches = Mismatches()
+    expect = mismatches.expect
 
     for row in rows:
         expect(row, "lost", row.lost, 0)
@@ -350,4 +363,4 @@ def check(rows: list[Row]) -> None:
         all("INSERT_PROCESSOR" in e for e in errors) and bool(errors),
         True,
     )
-    assert not problems, "\n".join(problems)
+    mismatches.assert_none()

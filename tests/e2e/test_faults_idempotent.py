@@ -27,6 +27,7 @@ from e2e.test_faults import (
     PACKAGE,
     SLOW_ITEMS,
     TRIES,
+    Mismatches,
     Row,
     Stack,
     fault_stack,
@@ -287,11 +288,8 @@ def redriven(stack: Stack, lambda_: Any, name: str) -> LedgerRow:
 def check(rows: list[LedgerRow]) -> None:
     """Lost is 0 everywhere, and no effect repeats but in the documented window."""
     crash, nodeadline, redrive_row = rows
-    problems: list[str] = []
-
-    def expect(row: LedgerRow, what: str, got: object, wanted: object) -> None:
-        if got != wanted:
-            problems.append(f"{row.fault}: {what} is {got!r}, expected {wanted!r}")
+    mismatches = Mismatches()
+    expect = mismatches.expect
 
     for row in rows:
         expect(row, "lost", row.lost, 0)
@@ -310,4 +308,4 @@ def check(rows: list[LedgerRow]) -> None:
     expect(redrive_row, "effects", dict(redrive_row.effects), dict.fromkeys(redrive_row.effects, 1))
     expect(redrive_row, "already processed (tries, redrive) >= 2", redrive_row.already >= 2, True)
     expect(redrive_row, "function errors", redrive_row.errors, TRIES)
-    assert not problems, "\n".join(problems)
+    mismatches.assert_none()
